@@ -1,0 +1,1 @@
+"""Dân vận dashboard: data contract, store, ingest, named queries and their presentation."""
