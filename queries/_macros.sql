@@ -18,9 +18,9 @@ CREATE OR REPLACE MACRO village_coverage(d) AS TABLE
   SELECT v.unit_code, v.unit_name, v.parent_code,
          coalesce(v.households, 0) AS households,
          count(a.cell_id) AS cells,
-         coalesce(sum(a.members), 0) AS members,
-         coalesce(sum(a.households_covered), 0) AS households_covered_raw,
-         least(coalesce(sum(a.households_covered), 0), coalesce(v.households, 0))
+         coalesce(sum(a.members), 0)::BIGINT AS members,
+         coalesce(sum(a.households_covered), 0)::BIGINT AS households_covered_raw,
+         least(coalesce(sum(a.households_covered), 0)::BIGINT, coalesce(v.households, 0))
            AS households_covered
   FROM units v LEFT JOIN active_cells(d) a ON a.unit_code = v.unit_code
   WHERE v.level = 'village'
@@ -32,13 +32,13 @@ CREATE OR REPLACE MACRO village_coverage(d) AS TABLE
 CREATE OR REPLACE MACRO commune_coverage(d) AS TABLE
   WITH v AS (
     SELECT parent_code AS commune_code, count(*) AS villages,
-           sum(households) AS households, sum(cells) AS cells, sum(members) AS members,
-           sum(households_covered_raw) AS raw, sum(households_covered) AS covered,
+           sum(households)::BIGINT AS households, sum(cells)::BIGINT AS cells, sum(members)::BIGINT AS members,
+           sum(households_covered_raw)::BIGINT AS raw, sum(households_covered)::BIGINT AS covered,
            count(*) FILTER (cells > 0) AS villages_with_cells
     FROM village_coverage(d) GROUP BY ALL),
   direct AS (
-    SELECT unit_code AS commune_code, count(*) AS cells, sum(members) AS members,
-           sum(households_covered) AS raw
+    SELECT unit_code AS commune_code, count(*) AS cells, sum(members)::BIGINT AS members,
+           sum(households_covered)::BIGINT AS raw
     FROM active_cells(d) a JOIN units u USING (unit_code)
     WHERE u.level = 'commune' GROUP BY ALL)
   SELECT c.unit_code, c.unit_name, c.parent_code,

@@ -18,13 +18,13 @@ m AS (
 SELECT
   (SELECT count(*) FROM cc) AS communes,
   (SELECT count(*) FROM cc WHERE cells > 0) AS communes_with_cells,
-  (SELECT coalesce(sum(villages), 0) FROM cc) AS villages,
-  (SELECT coalesce(sum(villages_with_cells), 0) FROM cc) AS villages_with_cells,
-  (SELECT coalesce(sum(cells), 0) FROM cc) AS cells,
-  (SELECT coalesce(sum(members), 0) FROM cc) AS members,
-  (SELECT coalesce(sum(households), 0) FROM cc) AS households,
-  (SELECT coalesce(sum(households_covered), 0) FROM cc) AS households_covered,
-  (SELECT CASE WHEN coalesce(sum(households), 0) = 0 THEN 0
+  (SELECT coalesce(sum(villages), 0)::BIGINT FROM cc) AS villages,
+  (SELECT coalesce(sum(villages_with_cells), 0)::BIGINT FROM cc) AS villages_with_cells,
+  (SELECT coalesce(sum(cells), 0)::BIGINT FROM cc) AS cells,
+  (SELECT coalesce(sum(members), 0)::BIGINT FROM cc) AS members,
+  (SELECT coalesce(sum(households), 0)::BIGINT FROM cc) AS households,
+  (SELECT coalesce(sum(households_covered), 0)::BIGINT FROM cc) AS households_covered,
+  (SELECT CASE WHEN coalesce(sum(households), 0)::BIGINT = 0 THEN 0
                ELSE round(100.0 * sum(households_covered) / sum(households), 2) END
    FROM cc) AS coverage_pct,
   (SELECT count(*) FROM m) AS models,

@@ -8,12 +8,12 @@
 -- of the communes in that phase (a rollout cell in a pilot commune counts in the pilot row).
 SELECT p.phase,
        count(*) AS communes,
-       sum(c.cells) AS cells,
-       sum(c.members) AS members,
+       sum(c.cells)::BIGINT AS cells,
+       sum(c.members)::BIGINT AS members,
        CASE WHEN sum(c.cells) = 0 THEN NULL
             ELSE round(sum(c.members) / sum(c.cells), 2) END AS members_per_cell,
-       sum(c.households) AS households,
-       sum(c.households_covered) AS households_covered,
+       sum(c.households)::BIGINT AS households,
+       sum(c.households_covered)::BIGINT AS households_covered,
        CASE WHEN sum(c.households) = 0 THEN 0
             ELSE round(100.0 * sum(c.households_covered) / sum(c.households), 2) END
          AS coverage_pct,

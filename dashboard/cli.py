@@ -1,0 +1,231 @@
+"""Command line: the analysts' and scripts' API (DESIGN.md section 5).
+
+    python -m dashboard import DATASET FILE [--db PATH] [--dry-run] [--valid-rows-only]
+    python -m dashboard query NAME [--db PATH] [--param KEY=VALUE ...] [--format csv|json]
+    python -m dashboard demo [--db PATH] [--force]
+    python -m dashboard units-from-reference PROVINCE_CODE [--db PATH]
+    python -m dashboard sql "SELECT …" [--db PATH] [--format csv|json]
+    python -m dashboard docs
+
+Exit 0 on success; 1 when the file or statement has errors (report on stdout, nothing
+written); 2 on usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a Vietnamese hint
+        self.print_usage(sys.stderr)
+        print(f"Lỗi cú pháp lệnh: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _db_arg(p):
+    p.add_argument("--db", help="tệp cơ sở dữ liệu (mặc định $DASHBOARD_DB hoặc "
+                                "data/dashboard.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m dashboard",
+                     description="Bảng điều khiển Dân vận — dòng lệnh")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("import", help="nhập một tệp CSV/XLSX (hoặc ranh giới)")
+    p.add_argument("dataset", help="units, cells, models, indicators, boundaries")
+    p.add_argument("file")
+    _db_arg(p)
+    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi")
+    p.add_argument("--valid-rows-only", action="store_true",
+                   help="ghi các dòng hợp lệ, bỏ các dòng lỗi")
+    p.add_argument("--code-property", help="(boundaries) thuộc tính chứa mã đơn vị")
+
+    p = sub.add_parser("query", help="chạy một truy vấn có tên trong queries/")
+    p.add_argument("name")
+    _db_arg(p)
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    p = sub.add_parser("demo", help="tạo cơ sở dữ liệu mẫu (tỉnh Bắc Ninh, số liệu giả lập)")
+    _db_arg(p)
+    p.add_argument("--force", action="store_true",
+                   help="ghi đè cả khi cơ sở dữ liệu đang chứa dữ liệu thật")
+    p.add_argument("--regenerate", action="store_true",
+                   help="tạo lại các tệp data/demo/*.csv từ mã nguồn trước khi nạp")
+
+    p = sub.add_parser("units-from-reference",
+                       help="tạo tỉnh và các xã chính thức (2025) từ danh mục tham chiếu")
+    p.add_argument("province_code")
+    _db_arg(p)
+
+    p = sub.add_parser("sql", help="chạy một câu lệnh SELECT trong môi trường an toàn")
+    p.add_argument("statement")
+    _db_arg(p)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--timeout", type=float, default=None, help="giây (mặc định 5)")
+
+    sub.add_parser("docs", help="tạo lại docs/data-contract.md từ contract.py")
+    return parser
+
+
+def print_frame(df: pd.DataFrame, fmt: str, out=None) -> None:
+    """Plain machine-readable output: '.' decimals, no thousands separators, ISO dates."""
+    out = out or sys.stdout
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            df[c] = df[c].dt.strftime("%Y-%m-%d")
+    if fmt == "json":
+        out.write(df.to_json(orient="records", force_ascii=False, date_format="iso") + "\n")
+    else:
+        df.to_csv(out, index=False, lineterminator="\n")
+
+
+def _open(args):
+    from . import store
+
+    return store.Database(args.db) if args.db else store.Database()
+
+
+def cmd_import(args) -> int:
+    from . import ingest
+
+    if args.dataset == "boundaries":
+        from . import geo
+
+        db = _open(args)
+        report = geo.import_boundaries(db, args.file, code_property=args.code_property,
+                                       dry_run=args.dry_run)
+        print(report.summary_text())
+        return EXIT_OK if report.ok else EXIT_DATA
+    try:
+        ingest.get_dataset(args.dataset)
+    except ingest.DatasetError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    if not Path(args.file).is_file():
+        print(f"Không tìm thấy tệp «{args.file}».", file=sys.stderr)
+        return EXIT_USAGE
+    db = _open(args)
+    report = ingest.import_file(db, args.dataset, args.file, dry_run=args.dry_run,
+                                valid_rows_only=args.valid_rows_only)
+    print(report.summary_text())
+    return EXIT_OK if report.ok else EXIT_DATA
+
+
+def cmd_query(args) -> int:
+    from . import queries
+
+    try:
+        queries.get(args.name)
+    except KeyError:
+        print(f"Không có truy vấn «{args.name}». Có: {', '.join(queries.names())}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    params = {}
+    for item in args.param:
+        if "=" not in item:
+            print(f"Tham số phải có dạng KEY=VALUE: «{item}»", file=sys.stderr)
+            return EXIT_USAGE
+        k, v = item.split("=", 1)
+        params[k.strip()] = v.strip()
+    try:
+        df = queries.run(_open(args), args.name, params)
+    except (ValueError, TypeError) as exc:
+        print(f"Tham số không hợp lệ: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print_frame(df, args.format)
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from . import demo, store
+
+    path = Path(args.db) if args.db else store.default_db_path()
+    if args.regenerate:
+        demo.generate()
+    if path.exists():
+        db = store.Database(path)
+        real = db.scalar("SELECT count(*) FROM batches") and not db.is_demo()
+        db.close()
+        if real and not args.force:
+            print(f"Cơ sở dữ liệu {path} đang chứa dữ liệu thật; thêm --force để ghi đè bằng "
+                  "dữ liệu mẫu.", file=sys.stderr)
+            return EXIT_DATA
+        for p in (path, Path(str(path) + ".wal")):
+            p.unlink(missing_ok=True)
+        import shutil
+
+        shutil.rmtree(path.parent / "archive", ignore_errors=True)
+    db = store.Database(path)
+    print(f"Tạo dữ liệu mẫu (tỉnh Bắc Ninh, số liệu giả lập) trong {path}")
+    demo.load(db)
+    db.close()
+    print("Xong.")
+    return EXIT_OK
+
+
+def cmd_units_from_reference(args) -> int:
+    import tempfile
+
+    from . import ingest, reference
+
+    try:
+        frame = reference.units_frame(args.province_code)
+    except KeyError:
+        print(f"Không có tỉnh mã «{args.province_code}» trong danh mục 2025 (34 tỉnh, thành "
+              "phố).", file=sys.stderr)
+        return EXIT_USAGE
+    db = _open(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"units_reference_{frame.unit_code.iloc[0]}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8")
+        report = ingest.import_file(db, "units", path)
+    print(report.summary_text())
+    return EXIT_OK if report.ok else EXIT_DATA
+
+
+def cmd_sql(args) -> int:
+    from . import sandbox
+
+    return sandbox.cli_main(args)
+
+
+def cmd_docs(args) -> int:
+    from . import docs
+
+    path = docs.write()
+    print(f"Đã ghi {path}")
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
+            "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
+            "docs": cmd_docs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:  # output piped into `head` and closed early
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # a short message, never a traceback
+        import duckdb
+
+        if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+            print("Cơ sở dữ liệu đang được một tiến trình khác (ứng dụng) mở để ghi. Dừng ứng "
+                  "dụng hoặc dùng --db với tệp khác.", file=sys.stderr)
+            return EXIT_DATA
+        raise
