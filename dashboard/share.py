@@ -1,0 +1,151 @@
+"""Page state <-> URL query parameters, so a link reopens exactly the same view.
+
+Pure helpers (no Streamlit): pages read `st.query_params` into typed state with `decode()`
+and write their state back with `encode()`; `share_url()` builds the link to copy.
+
+Encoding: dates ISO (`2025-06-30`), lists comma-joined (`communes=25111,25114`), booleans
+`1`/`0`, numbers as plain text; empty values (None, "", []) are left out of the URL.
+A value that does not parse is dropped (the page then uses its default), never an error.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+# Types of the parameters the app's pages share. Pages may pass their own `types`.
+# date | list | int | float | bool | str
+STATE_TYPES: dict[str, str] = {
+    "as_of": "date",
+    "start": "date",
+    "end": "date",
+    "communes": "list",
+    "level": "str",
+    "slide": "int",
+    "field": "str",
+    "phase": "str",
+    "indicator": "str",
+    "unit": "str",
+    "metric": "str",
+    "tab": "str",
+}
+
+
+def _encode_value(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if hasattr(value, "isoformat") and hasattr(value, "date"):  # pandas Timestamp
+        return value.date().isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value) if isinstance(value, (set, frozenset)) else value
+        text = ",".join(str(v).strip() for v in items if v is not None and str(v).strip())
+        return text or None
+    if isinstance(value, float) and value != value:
+        return None
+    text = str(value)
+    return text if text != "" else None
+
+
+def encode(state: Mapping[str, object]) -> dict[str, str]:
+    """Typed state -> query parameters (text); empty values are dropped."""
+    out: dict[str, str] = {}
+    for key, value in state.items():
+        text = _encode_value(value)
+        if text is not None:
+            out[key] = text
+    return out
+
+
+def _decode_value(kind: str, text: str):
+    text = text.strip()
+    if text == "":
+        return None
+    if kind == "date":
+        return dt.date.fromisoformat(text[:10])
+    if kind == "list":
+        return [t.strip() for t in text.split(",") if t.strip()] or None
+    if kind == "int":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    if kind == "bool":
+        low = text.lower()
+        if low in ("1", "true", "yes", "co", "có"):
+            return True
+        if low in ("0", "false", "no", "khong", "không"):
+            return False
+        raise ValueError(text)
+    return text
+
+
+def decode(params: Mapping[str, object], types: Mapping[str, str] | None = None,
+           keys: list[str] | None = None) -> dict[str, object]:
+    """Query parameters -> typed state.
+
+    params: st.query_params or any mapping of text (a list value takes its last item, as
+    st.query_params does). types: key -> kind (defaults to STATE_TYPES; unknown keys are
+    text). keys: only these keys. Values that do not parse are dropped.
+    """
+    kinds = {**STATE_TYPES, **(types or {})}
+    out: dict[str, object] = {}
+    for key in (keys if keys is not None else list(params.keys())):
+        if key not in params:
+            continue
+        raw = params[key]
+        if isinstance(raw, (list, tuple)):
+            if kinds.get(key) == "list" and len(raw) > 1:
+                raw = ",".join(str(r) for r in raw)
+            else:
+                raw = raw[-1] if raw else ""
+        try:
+            value = _decode_value(kinds.get(key, "str"), str(raw))
+        except (ValueError, TypeError):
+            continue
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def query_string(state: Mapping[str, object]) -> str:
+    """'as_of=2025-06-30&communes=25111,25114' (commas and hyphens left readable)."""
+    return urlencode(encode(state), quote_via=quote, safe=",-:")
+
+
+def share_url(base_url: str, state: Mapping[str, object]) -> str:
+    """The page URL (without its query) + the encoded state; keeps the page path."""
+    parts = urlsplit(base_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query_string(state), ""))
+
+
+def changed(current: Mapping[str, object], state: Mapping[str, object]) -> dict[str, str]:
+    """The query parameters to write so the URL matches `state` (compared as text):
+    a dict of key -> new text, with "" for keys to remove. Writing only changes avoids
+    needless reruns."""
+    want = encode(state)
+    have = {k: (v[-1] if isinstance(v, (list, tuple)) and v else v)
+            for k, v in current.items()}
+    diff = {k: v for k, v in want.items() if str(have.get(k, "")) != v}
+    for key in state:
+        if key not in want and key in have:
+            diff[key] = ""
+    return diff
+
+
+def apply(query_params, state: Mapping[str, object]) -> bool:
+    """Write `state` into a mutable mapping such as st.query_params (only what changed);
+    returns True when something was written."""
+    diff = changed(dict(query_params.items()) if hasattr(query_params, "items") else {},
+                   state)
+    for key, text in diff.items():
+        if text == "":
+            if key in query_params:
+                del query_params[key]
+        else:
+            query_params[key] = text
+    return bool(diff)
