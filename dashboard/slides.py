@@ -31,7 +31,7 @@ BANDS = ((0, "Dưới 20%", "#b2182b"), (20, "20% – dưới 50%", "#ef8a62"),
          (50, "50% – dưới 80%", "#92c5de"), (80, "Từ 80% trở lên", "#2166ac"))
 GOOD_COVERAGE = 80
 PHASE_COLORS = {"pilot": "#b45309", "rollout": "#1d4ed8", "none": "#9ca3af"}
-FIG_WIDTH, FIG_HEIGHT = 1200, 470   # px at scale 1; the deck renders at scale 2
+FIG_WIDTH, FIG_HEIGHT = 1000, 390   # px at scale 1; the deck renders at scale 2
 TOP_GAPS = 10
 
 
@@ -181,7 +181,7 @@ def kpi_slide(ctx: Context, kpi: pd.Series) -> Slide:
                                    f"{fmt.number(kpi['villages'])}"),
         ("Tổ đang hoạt động", fmt.number(cells)),
         ("Thành viên", fmt.number(members)),
-        ("Hộ được phụ trách", f"{fmt.number(cov)}/{fmt.number(hh)}"),
+        (f"Hộ được phụ trách (trên {fmt.number(hh)} hộ)", fmt.number(cov)),
         ("Mô hình Dân vận khéo đang hoạt động", fmt.number(kpi["active_models"])),
     ]
     sentence = (f"{capitalize(percent_words(pct))} số hộ gia đình đã có tổ dân vận phụ trách: "
@@ -214,7 +214,7 @@ def coverage_figure(cov: pd.DataFrame) -> go.Figure:
         text=[f"{fmt.number(c)} xã ({fmt.percent(100 * c / total, 0)})" for c in counts],
         textposition="outside", textfont=dict(size=20), cliponaxis=False,
         hovertemplate="%{x}: %{y} xã<extra></extra>"))
-    _layout(fig, yaxis=dict(title="Số xã, phường", rangemode="tozero",
+    _layout(fig, yaxis=dict(title="Số xã, phường", rangemode="tozero", tickformat=",d",
                             range=[0, max(counts + [1]) * 1.2]),
             xaxis=dict(title="Độ phủ hộ gia đình"))
     return fig
@@ -272,8 +272,9 @@ def gaps_figure(top: pd.DataFrame) -> go.Figure:
         textposition="outside", cliponaxis=False, textfont=dict(size=17),
         hovertemplate="%{y}: %{x} hộ chưa có tổ phụ trách<extra></extra>"))
     xmax = float(top["uncovered_households"].max() or 1)
-    _layout(fig, xaxis=dict(title="Số hộ chưa có tổ phụ trách", range=[0, xmax * 1.45]),
-            yaxis=dict(automargin=True, tickfont=dict(size=16)),
+    _layout(fig, xaxis=dict(title="Số hộ chưa có tổ phụ trách", range=[0, xmax * 1.45],
+                            tickformat=",d"),
+            yaxis=dict(automargin=True, tickfont=dict(size=18)),
             bargap=0.25)
     return fig
 
@@ -394,7 +395,7 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
                hovertemplate="%{y}: %{x} mô hình khác<extra></extra>")])
     _layout(fig, barmode="stack", showlegend=True,
             legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-            xaxis=dict(title="Số mô hình"), yaxis=dict(automargin=True))
+            xaxis=dict(title="Số mô hình", tickformat=",d"), yaxis=dict(automargin=True))
     fig.update_layout(margin=dict(t=50))
     return fig
 
