@@ -427,12 +427,16 @@ def _row_dict(ds: Dataset, r) -> dict:
 
 
 def _normal(v):
-    if v is None:
+    """One comparable Python value per cell: None for every kind of missing (None, NaN, NaT,
+    pd.NA), dates as datetime.date, integral floats as int."""
+    if v is None or v is pd.NaT or v is pd.NA:
         return None
     if isinstance(v, float) and v != v:
         return None
     if isinstance(v, pd.Timestamp):
         return v.date()
+    if isinstance(v, dt.datetime):
+        return v.date() if v.time() == dt.time(0) else v
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float) and v.is_integer():
