@@ -57,6 +57,8 @@ class ImportReport:
     rows: pd.DataFrame | None = None           # valid rows, canonical columns
     rejected_rows: pd.DataFrame | None = None  # the file's rows that were rejected, as read
     raw: readers.RawTable | None = None
+    conversions: list = field(default_factory=list)   # legacy.Conversion: old codes converted
+    splits: list = field(default_factory=list)        # legacy.LegacyCommune awaiting a choice
 
     @property
     def errors(self) -> list[Problem]:
@@ -238,37 +240,77 @@ def _existing_units(db: Database) -> pd.DataFrame:
     return db.df("SELECT unit_code, unit_name, level, parent_code FROM units")
 
 
-def suggest_unit(value: str, units: pd.DataFrame, db: Database | None = None) -> str:
-    """'Có phải «Xã Phúc Hòa» (07330)?' — by folded name or code among units and reference."""
-    from rapidfuzz import fuzz, process
-
-    key = fold_words(value)
-    if not key:
-        return ""
+def suggestion_names(units: pd.DataFrame, db: Database | None = None) -> dict[str, str]:
+    """code -> name of the user's units, then of the official 2025 communes and provinces."""
     names = {r.unit_code: r.unit_name for r in units.itertuples()}
     if db is not None:
         ref = db.df("SELECT commune_code AS unit_code, commune_name AS unit_name "
-                    "FROM ref_communes")
+                    "FROM ref_communes UNION ALL SELECT province_code, province_name "
+                    "FROM ref_provinces")
         for r in ref.itertuples():
             names.setdefault(r.unit_code, r.unit_name)
+    return names
+
+
+def suggest_unit(value: str, units: pd.DataFrame, db: Database | None = None,
+                 names: dict[str, str] | None = None) -> str:
+    """'Có phải «Xã Phúc Hòa» (07330)?' — by name without diacritics (or by code without its
+    leading zeros) among the user's units and the official reference."""
+    from rapidfuzz import fuzz, process
+
+    value = str(value or "").strip()
+    key = fold_words(value)
+    if not key:
+        return ""
+    if names is None:
+        names = suggestion_names(units, db)
     if not names:
         return ""
-    codes = list(names)
-    choices = [fold_words(f"{names[c]}") for c in codes]
-    hit = process.extractOne(key, choices, scorer=fuzz.WRatio, score_cutoff=85)
-    if hit is None and value.strip().isdigit():
-        for c in codes:
-            if c.lstrip("0") == value.strip().lstrip("0"):
+    if value.isdigit():
+        for c in names:
+            if c.lstrip("0") == value.lstrip("0"):
                 return f"Có phải «{names[c]}» ({c})?"
         return ""
+    codes = list(names)
+    choices = _folded_choices(names)
+    hit = process.extractOne(key, choices, scorer=fuzz.WRatio, score_cutoff=85)
+    if hit is None:
+        # the name without its type word: "phuc hoa" for "Xã Phúc Hòa"
+        hit = process.extractOne(key, [_strip_type(c) for c in choices], scorer=fuzz.ratio,
+                                 score_cutoff=85)
     if hit is None:
         return ""
     code = codes[hit[2]]
     return f"Có phải «{names[code]}» ({code})?"
 
 
+_TYPE_WORDS = ("xa ", "phuong ", "thi tran ", "dac khu ", "thon ", "xom ", "to dan pho ",
+               "khu pho ", "ap ", "ban ", "lang ", "tinh ", "thanh pho ")
+
+
+def _strip_type(folded: str) -> str:
+    for w in _TYPE_WORDS:
+        if folded.startswith(w):
+            return folded[len(w):]
+    return folded
+
+
+_CHOICES_CACHE: dict[int, tuple[dict, list[str]]] = {}
+
+
+def _folded_choices(names: dict[str, str]) -> list[str]:
+    hit = _CHOICES_CACHE.get(id(names))
+    if hit is not None and hit[0] is names:
+        return hit[1]
+    choices = [fold_words(n) for n in names.values()]
+    _CHOICES_CACHE.clear()
+    _CHOICES_CACHE[id(names)] = (names, choices)
+    return choices
+
+
 def validate(db: Database, ds: Dataset, raw: readers.RawTable,
-             report: ImportReport) -> pd.DataFrame:
+             report: ImportReport, legacy_choices: dict[str, str] | None = None,
+             legacy_codes: bool = False) -> pd.DataFrame:
     """Parse and check every row. Returns the parsed frame (canonical columns) with a boolean
     column `_ok` and `_row` (file row number); problems are added to the report."""
     headers = list(raw.frame.columns)
@@ -318,7 +360,10 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         parsed[col.name] = series
 
     units = _existing_units(db)
-    _check_rows(db, ds, parsed, units, err, report, rows)
+    conv = _LegacyConverter(db, report, legacy_choices or {}, legacy_codes)
+    _check_rows(db, ds, parsed, units, err, report, rows, conv)
+    if ds.name == "indicators" and report.conversions:
+        parsed, rows, ok = _merge_converted_indicators(parsed, rows, ok, conv, report)
 
     # duplicate keys inside the file
     keys = parsed[list(ds.key)].astype(str).agg("\x1f".join, axis=1)
@@ -336,23 +381,117 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     return parsed
 
 
-def _check_rows(db, ds, parsed, units, err, report, rows):
+class _LegacyConverter:
+    """Converts pre-2025 commune codes found in one file (see legacy.py for the rule)."""
+
+    def __init__(self, db, report, choices, force):
+        self.db, self.report, self.choices, self.force = db, report, choices, force
+        self.by_old: dict[str, object] = {}
+        self.converted_idx: set = set()
+        self.names: dict[str, str] | None = None
+
+    def prepare(self, codes, known):
+        from . import legacy
+
+        candidates = [c for c in codes if c and (self.force or c not in known)]
+        self.found = legacy.lookup(self.db, candidates, known)
+
+    def convert(self, idx, code, known, row, err, column):
+        """-> (code to use, handled). handled=False: not an old code, caller checks as usual."""
+        from . import legacy
+
+        if code is None or (code in known and not self.force):
+            return code, False
+        lc = self.found.get(legacy._pad(code)) if code.isdigit() else None
+        if lc is None:
+            return code, False
+        conv = self.by_old.get(lc.old_code)
+        if conv is None:
+            target = lc.targets[0] if not lc.divided else None
+            choice = self.choices.get(lc.old_code)
+            chosen = False
+            if lc.divided and choice in {t.code for t in lc.targets}:
+                target = next(t for t in lc.targets if t.code == choice)
+                chosen = True
+            conv = legacy.Conversion(lc.old_code, lc.label, target.code if target else None,
+                                     target.name if target else None, [], lc.divided, chosen)
+            self.by_old[lc.old_code] = conv
+            self.report.conversions.append(conv)
+            if lc.divided and not chosen:
+                self.report.splits.append(lc)
+        conv.rows.append(row)
+        if conv.new_code is None:
+            options = "; ".join(f"{t.name} ({t.code})" + (" — mặc định" if t.is_default else "")
+                                for t in lc.targets)
+            err(idx, column, code, f"mã xã cũ (trước 01/07/2025) của {lc.label}; xã này đã được "
+                f"chia cho nhiều xã mới: {options}",
+                "Chọn xã mới cho xã cũ này trong mục «Xã cũ bị chia» rồi kiểm tra lại "
+                "(không tự gán).")
+            return None, True
+        if conv.new_code not in known:
+            err(idx, column, code, f"mã xã cũ của {lc.label}, nay thuộc «{conv.new_name}» "
+                f"({conv.new_code}) — đơn vị này chưa có trong danh mục đơn vị",
+                "Nhập danh sách đơn vị (hoặc tạo từ danh mục chính thức) trước.")
+            return None, True
+        self.converted_idx.add(idx)
+        return conv.new_code, True
+
+
+def _merge_converted_indicators(parsed, rows, ok, conv, report):
+    """Old communes merged into one new commune: their values for the same period and
+    indicator are summed into one row (reported as warnings)."""
+    idx = [i for i in parsed.index if i in conv.converted_idx and ok[i]]
+    if not idx:
+        return parsed, rows, ok
+    sub = parsed.loc[idx]
+    drop = []
+    for _, group in sub.groupby(["unit_code", "period", "indicator"], sort=False):
+        if len(group) < 2:
+            continue
+        first = group.index[0]
+        if any(parsed.loc[group.index, "value"].isna()):
+            continue
+        parsed.at[first, "value"] = float(sum(parsed.loc[group.index, "value"]))
+        for other in group.index[1:]:
+            drop.append(other)
+            report.problems.append(Problem(
+                int(rows[other]), "Mã đơn vị", "",
+                f"xã cũ đã sáp nhập vào «{group.unit_code.iloc[0]}»: giá trị được cộng vào "
+                f"dòng {int(rows[first])} (cùng kỳ, cùng chỉ số)", severity="warning"))
+    keep = ~parsed.index.isin(drop)
+    return parsed[keep], rows[keep], ok[keep]
+
+
+def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
+    conv = conv or _LegacyConverter(db, report, {}, False)
     known = dict(zip(units.unit_code, units.level))
+    names = suggestion_names(units, db)
+    memo: dict[str, str] = {}
+
+    def suggest(value):
+        if value not in memo:
+            memo[value] = suggest_unit(value, units, db, names)
+        return memo[value]
+
     if ds.name == "units":
         parsed["unit_code"] = [pad_code(c, lv) for c, lv in zip(parsed.unit_code, parsed.level)]
         file_levels = dict(zip(parsed.unit_code, parsed.level))
         all_levels = {**known, **{k: v for k, v in file_levels.items() if k and v}}
+        conv.prepare([resolve_code(c, all_levels) for c in parsed.parent_code], all_levels)
         parents = []
         for idx, r in parsed.iterrows():
             p = resolve_code(r.parent_code, all_levels)
+            p, handled = conv.convert(idx, p, all_levels, int(rows[idx]), err, "parent_code")
             parents.append(p)
+            if handled and p is None:
+                continue
             if r.level is None:
                 continue
             if r.level != "province" and not p:
                 err(idx, "parent_code", "", "thiếu mã đơn vị cấp trên (bắt buộc trừ cấp tỉnh)")
             elif p and p not in all_levels:
                 err(idx, "parent_code", r.parent_code, "đơn vị cấp trên không có trong danh mục "
-                    "đơn vị (hệ thống hoặc tệp này)", suggest_unit(r.parent_code, units, db))
+                    "đơn vị (hệ thống hoặc tệp này)", suggest(r.parent_code))
             elif p and r.level == "village" and all_levels[p] != "commune":
                 err(idx, "parent_code", r.parent_code,
                     f"thôn/tổ dân phố phải thuộc một xã/phường, không thuộc cấp "
@@ -368,14 +507,16 @@ def _check_rows(db, ds, parsed, units, err, report, rows):
         return
     if ds.name in ("cells", "models", "indicators"):
         codes = []
+        conv.prepare([resolve_code(c, known) for c in parsed.unit_code], known)
         for idx, r in parsed.iterrows():
             c = resolve_code(r.unit_code, known)
+            c, handled = conv.convert(idx, c, known, int(rows[idx]), err, "unit_code")
             codes.append(c)
             if c is None:
                 continue
             if c not in known:
                 err(idx, "unit_code", r.unit_code, "mã đơn vị không có trong danh mục đơn vị",
-                    suggest_unit(r.unit_code, units, db))
+                    suggest(r.unit_code))
             elif ds.name == "cells" and known[c] not in ("village", "commune"):
                 err(idx, "unit_code", r.unit_code, "tổ phải thuộc một thôn/tổ dân phố hoặc xã, "
                     f"không thuộc cấp «{contract.enum_label(contract.LEVELS, known[c])}»")
@@ -553,8 +694,13 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
 
 def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệp tải lên",
                  dry_run: bool = False, valid_rows_only: bool = False,
-                 created_by: str | None = None, progress=None) -> ImportReport:
-    """Check a file and, unless dry_run or it has errors, commit it as one batch."""
+                 created_by: str | None = None, progress=None,
+                 legacy_choices: dict[str, str] | None = None,
+                 legacy_codes: bool = False) -> ImportReport:
+    """Check a file and, unless dry_run or it has errors, commit it as one batch.
+
+    legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
+    between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
     ds = get_dataset(dataset)
     report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
                           mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
@@ -569,7 +715,7 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
     if progress:
         progress(0.1, "Đang kiểm tra từng dòng…")
     with db.write_lock:  # two uploads never interleave their check and commit
-        parsed = validate(db, ds, raw, report)
+        parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
         report.rows_total = len(raw.frame)
         if len(parsed) == 0 and report.ok:
             report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
@@ -598,7 +744,7 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
 
 
 def import_file(db: Database, dataset: str, path: str | Path, dry_run: bool = False,
-                valid_rows_only: bool = False) -> ImportReport:
+                valid_rows_only: bool = False, **options) -> ImportReport:
     path = Path(path)
     return import_bytes(db, dataset, path.read_bytes(), path.name, dry_run=dry_run,
-                        valid_rows_only=valid_rows_only)
+                        valid_rows_only=valid_rows_only, **options)
