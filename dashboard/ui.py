@@ -1,0 +1,300 @@
+"""Streamlit helpers shared by every page: the database, the shared filters (kept in the URL),
+cached named queries, tables with downloads and "Xem SQL", charts with Vietnamese numbers.
+
+This is the only logic-free module that imports streamlit besides app.py; pages call it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import numbers
+import traceback
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from . import contract, exports, fmt, queries, store
+
+LOG = logging.getLogger("dashboard")
+FILTER_KEY = "_filters"
+PHASE_LABELS = {"pilot": "Thí điểm", "rollout": "Nhân rộng", "none": "Chưa có tổ"}
+PLOT_CONFIG = {"displaylogo": False,
+               "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
+
+
+# --- database and cached queries -----------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> store.Database:
+    return store.open_db(path)
+
+
+def get_db() -> store.Database:
+    return _database(str(store.default_db_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run_cached(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
+    params = json.loads(params_json)
+    return queries.run(_database(path), name, params)
+
+
+def run_query(name: str, **params) -> pd.DataFrame:
+    """Run a named query with the given parameters; cached until the data changes."""
+    db = get_db()
+    bound = queries.rendered_params(name, params)
+    return _run_cached(str(db.path), db.data_version(), name,
+                       json.dumps(bound, default=str, sort_keys=True))
+
+
+# --- shared filters (sidebar), kept in the URL --------------------------------------------
+
+@st.cache_data(show_spinner=False)
+def _communes(path: str, version: int) -> pd.DataFrame:
+    return _database(path).df(
+        "SELECT c.unit_code, c.unit_name, p.phase FROM units c "
+        "JOIN commune_phase(current_date) p ON p.commune_code = c.unit_code "
+        "WHERE c.level = 'commune' ORDER BY c.unit_name")
+
+
+def communes() -> pd.DataFrame:
+    db = get_db()
+    return _communes(str(db.path), db.data_version())
+
+
+def _param_list(name: str) -> list[str]:
+    raw = st.query_params.get(name, "")
+    return [v for v in raw.split(",") if v] if raw else []
+
+
+def sidebar_filters() -> dict:
+    """Draw the shared filters in the sidebar; state lives in st.query_params so a link
+    restores the view. Returns and stores the filter dict for the page."""
+    cs = communes()
+    names = dict(zip(cs.unit_code, cs.unit_name))
+    qp_as_of = st.query_params.get("as_of")
+    try:
+        default_as_of = dt.date.fromisoformat(qp_as_of) if qp_as_of else dt.date.today()
+    except ValueError:
+        default_as_of = dt.date.today()
+    with st.sidebar:
+        st.markdown("**Bộ lọc chung**")
+        as_of = st.date_input("Số liệu tính đến ngày", value=default_as_of, format="DD/MM/YYYY",
+                              key="f_as_of", min_value=dt.date(2000, 1, 1),
+                              max_value=dt.date(2100, 12, 31))
+        phases = st.multiselect("Giai đoạn của xã", list(PHASE_LABELS),
+                                default=[p for p in _param_list("phase") if p in PHASE_LABELS],
+                                format_func=PHASE_LABELS.get, key="f_phase",
+                                placeholder="Tất cả giai đoạn")
+        chosen = st.multiselect("Xã, phường", list(names),
+                                default=[c for c in _param_list("communes") if c in names],
+                                format_func=lambda c: f"{names.get(c, c)} ({c})",
+                                key="f_communes", placeholder="Tất cả xã, phường")
+    # effective commune list for queries: the chosen communes, narrowed by phase
+    effective = None
+    if chosen or phases:
+        pool = cs if not chosen else cs[cs.unit_code.isin(chosen)]
+        if phases:
+            pool = pool[pool.phase.isin(phases)]
+        effective = list(pool.unit_code) or ["__none__"]
+    _sync_url({"as_of": as_of.isoformat() if as_of != dt.date.today() else None,
+               "phase": ",".join(phases) or None, "communes": ",".join(chosen) or None})
+    state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen}
+    st.session_state[FILTER_KEY] = state
+    return state
+
+
+def _sync_url(values: dict) -> None:
+    for k, v in values.items():
+        if v is None:
+            if k in st.query_params:
+                del st.query_params[k]
+        elif st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+def filters() -> dict:
+    """The current shared filters (set by the frame before the page runs)."""
+    return st.session_state.get(FILTER_KEY) or {"as_of": dt.date.today(), "communes": None,
+                                                "phases": [], "chosen": []}
+
+
+def filter_caption(f: dict | None = None) -> str:
+    f = f or filters()
+    parts = [f"Số liệu tính đến {fmt.date(f['as_of'])}"]
+    if f.get("phases"):
+        parts.append("giai đoạn: " + ", ".join(PHASE_LABELS[p] for p in f["phases"]))
+    if f.get("chosen"):
+        parts.append(f"{len(f['chosen'])} xã được chọn")
+    return " · ".join(parts)
+
+
+def sync_params(**values) -> None:
+    """Keep a page's own selections in the URL (None removes the parameter)."""
+    _sync_url({k: (None if v in (None, "", []) else
+                   ",".join(v) if isinstance(v, (list, tuple)) else str(v))
+               for k, v in values.items()})
+
+
+# --- banners, KPI cards, charts, tables ----------------------------------------------------
+
+def demo_banner() -> None:
+    if get_db().is_demo():
+        st.warning("**Dữ liệu mẫu — số liệu giả lập.** Tỉnh Bắc Ninh với 99 xã, phường thật "
+                   "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.",
+                   icon="🧪")
+
+
+def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False):
+    text = fmt.percent(value) if pct else fmt.number(value, digits)
+    st.metric(label, text, help=help)
+
+
+def style_figure(fig, height: int | None = None):
+    """Vietnamese separators (1.234,5), readable fonts, no clutter."""
+    fig.update_layout(separators=",.", font=dict(size=14), margin=dict(l=10, r=10, t=50, b=10),
+                      legend_title_text="", hoverlabel=dict(font_size=14))
+    # thousands as 10.000, never 10k: numeric value axes get a full-number format
+    for trace in fig.data:
+        horizontal = getattr(trace, "orientation", None) == "h"
+        values = trace.x if horizontal else trace.y
+        if values is not None and len(values) and all(
+                isinstance(v, numbers.Number) and not isinstance(v, bool) for v in values[:50]):
+            axis = (trace.xaxis if horizontal else trace.yaxis) or ("x" if horizontal else "y")
+            name = axis.replace("x", "xaxis").replace("y", "yaxis")
+            fig.update_layout({name: {"tickformat": ",~f"}})
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def chart(fig, key: str, query: str | None = None, params: dict | None = None,
+          height: int | None = None) -> None:
+    st.plotly_chart(style_figure(fig, height), config=PLOT_CONFIG, key=key)
+    if query:
+        sql_expander(query, params or {}, key=key)
+
+
+def sql_expander(name: str, params: dict, key: str) -> None:
+    """'Xem SQL': the named query and the parameter values behind a figure."""
+    q = queries.get(name)
+    bound = queries.rendered_params(name, params)
+    with st.expander(f"Xem SQL — {q.name}", expanded=False):
+        st.caption(f"Truy vấn có tên `queries/{q.name}.sql` · tham số: " + (", ".join(
+            f"{k} = {_param_text(v)}" for k, v in bound.items()) or "không có"))
+        st.code(q.sql, language="sql", line_numbers=False)
+        link = {"q": q.name, **{f"p_{k}": _param_text(v, plain=True) for k, v in bound.items()
+                                if v is not None}}
+        if _sql_page_exists():
+            st.page_link("../pages/sql.py", label="Mở trong Phân tích SQL", icon=":material/search:",
+                         query_params=link)
+        st.caption("Dòng lệnh: `python -m dashboard query " + q.name + "".join(
+            f" --param {k}={_param_text(v, plain=True)}" for k, v in bound.items()
+            if v is not None) + "`")
+
+
+def _param_text(v, plain: bool = False) -> str:
+    if v is None:
+        return "NULL (tất cả)"
+    if isinstance(v, (list, tuple)):
+        return ",".join(map(str, v))
+    if isinstance(v, dt.date):
+        return v.isoformat() if plain else f"{v.isoformat()} ({fmt.date(v)})"
+    return str(v)
+
+
+def _sql_page_exists() -> bool:
+    return (Path(__file__).resolve().parent.parent / "pages" / "sql.py").exists()
+
+
+def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
+    stem = exports.file_stem(title or name)
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("⬇ CSV", exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
+                       key=f"{key}_csv", width="stretch")
+    c2.download_button("⬇ Excel", exports.to_xlsx_bytes(df, title=title), f"{stem}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"{key}_xlsx", width="stretch")
+
+
+def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
+          title: str | None = None, column_config: dict | None = None,
+          labels: dict | None = None, height: int | None = None) -> None:
+    """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'."""
+    shown = df.rename(columns=labels or {})
+    kw = {"height": height} if height else {}
+    st.dataframe(vi_style(shown), hide_index=True, width="stretch",
+                 column_config=column_config, **kw)
+    downloads(shown, query or key, key, title)
+    if query:
+        sql_expander(query, params or {}, key=key)
+
+
+def vi_style(df: pd.DataFrame):
+    """Display numbers the Vietnamese way (1.234,5; '–' for empty) while keeping the values
+    numeric, so sorting and downloads stay exact."""
+    df = df.copy()
+    for col in df.columns:  # object columns holding numbers and None (e.g. NULL ratios)
+        if df[col].dtype == object:
+            vals = df[col].dropna()
+            if len(vals) and all(isinstance(v, numbers.Number) and not isinstance(v, bool)
+                                 for v in vals):
+                df[col] = pd.to_numeric(df[col], errors="coerce")
+    styler = df.style
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            if pd.api.types.is_datetime64_any_dtype(s):
+                styler = styler.format(lambda v: fmt.date(v) if pd.notna(v) else "–",
+                                       subset=[col])
+            continue
+        whole = s.dropna().apply(lambda v: float(v).is_integer()).all()
+        styler = styler.format(lambda v, w=whole: "–" if pd.isna(v) else
+                               fmt.number(v, 0 if w else 2), subset=[col])
+    return styler
+
+
+def number_column(label: str, digits: int = 0, pct: bool = False):
+    """A Vietnamese-formatted number column (st.column_config)."""
+    if pct:
+        return st.column_config.NumberColumn(label, format="%.1f %%")
+    return st.column_config.NumberColumn(label, format="localized" if digits == 0 else
+                                         f"%.{digits}f")
+
+
+COMMON_LABELS = {
+    "unit_code": "Mã", "unit_name": "Tên", "parent_code": "Mã cấp trên",
+    "households": "Số hộ", "cells": "Số tổ", "members": "Thành viên",
+    "households_covered": "Hộ được phụ trách", "coverage_pct": "Độ phủ (%)",
+    "uncovered_households": "Hộ chưa có tổ", "households_per_cell": "Hộ/tổ",
+    "households_per_member": "Hộ/thành viên", "phase": "Giai đoạn", "communes": "Số xã",
+    "members_per_cell": "Thành viên/tổ", "field": "Lĩnh vực", "models": "Số mô hình",
+    "active_models": "Mô hình đang hoạt động",
+}
+
+
+def field_label(code: str) -> str:
+    return contract.enum_label(contract.FIELDS, code)
+
+
+# --- errors ------------------------------------------------------------------------------
+
+def _log_path() -> Path:
+    folder = store.default_db_path().parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "errors.log"
+
+
+def report_error(exc: BaseException) -> None:
+    """A short Vietnamese message for the user; the details go to the maintainer's log."""
+    ref = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    try:
+        with open(_log_path(), "a", encoding="utf-8") as f:
+            f.write(f"--- {ref}\n{''.join(traceback.format_exception(exc))}\n")
+    except OSError:
+        pass
+    LOG.error("page error %s: %s", ref, exc)
+    st.error(f"Đã xảy ra lỗi khi hiển thị trang này. Vui lòng thử lại hoặc báo cho quản trị viên "
+             f"(mã lỗi {ref}).", icon=":material/error:")
