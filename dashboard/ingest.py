@@ -325,6 +325,8 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         if col not in frame.columns:
             frame[col] = ""
     frame = frame[ds.names]
+    if frame.empty:
+        return pd.DataFrame(columns=[*ds.names, "_row", "_ok"])
     rows = pd.Series(raw.row_numbers, index=frame.index)
     ok = pd.Series(True, index=frame.index)
     label = {c.name: c.label for c in ds.columns}
