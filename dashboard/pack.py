@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import io
 import os
 import shutil
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -142,8 +145,31 @@ def figure_png(fig, width: int | None = None, height: int | None = None,
     return figures_png([fig], scale=scale)[0]
 
 
+_IMAGE_CACHE: OrderedDict[str, list] = OrderedDict()
+_IMAGE_LOCK = threading.Lock()
+
+
+def _fingerprint(slides: list[Slide]) -> str:
+    h = hashlib.sha256()
+    for s in slides:
+        h.update(s.key.encode())
+        h.update(s.figure.to_json().encode() if s.figure is not None else b"-")
+    return h.hexdigest()
+
+
 def render_images(slides: list[Slide]) -> list[bytes | None]:
-    return figures_png([s.figure for s in slides])
+    """The slides' charts as PNG (scale 2); the last few decks are kept in memory, so the
+    PowerPoint and the PDF of the same slides render the charts once."""
+    key = _fingerprint(slides)
+    with _IMAGE_LOCK:
+        if key in _IMAGE_CACHE:
+            _IMAGE_CACHE.move_to_end(key)
+            return _IMAGE_CACHE[key]
+        images = figures_png([s.figure for s in slides])
+        _IMAGE_CACHE[key] = images
+        while len(_IMAGE_CACHE) > 8:
+            _IMAGE_CACHE.popitem(last=False)
+        return images
 
 
 # -- shared layout (inches on a 13.333 × 7.5 in slide) -------------------------------------------

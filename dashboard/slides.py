@@ -111,7 +111,17 @@ def batches_text(db) -> str:
     return f"lô nhập {span} ({len(ids)} lô, lần cuối {last})"
 
 
-def filter_text(communes: list[str] | None, names: dict[str, str], total: int) -> str:
+def filter_text(communes: list[str] | None, names: dict[str, str], total: int,
+                phases: list[str] | None = None, chosen: list[str] | None = None) -> str:
+    """The scope in words. phases/chosen: the sidebar's choices when the commune list was
+    derived from them (the phase filter narrows the chosen communes)."""
+    if phases:
+        label = ", ".join(enum_label(PHASES, p) if p in PHASES else "Chưa có tổ"
+                          for p in phases).lower()
+        n = len([c for c in (communes or []) if c in names])
+        scope = (f"{fmt.number(len(chosen))} xã, phường được chọn" if chosen
+                 else "toàn tỉnh")
+        return f"Các xã giai đoạn {label} trong {scope} ({fmt.number(n)} xã, phường)"
     if not communes:
         return f"Toàn tỉnh ({fmt.number(total)} xã, phường)"
     shown = [names.get(c, c) for c in communes[:3]]
@@ -127,7 +137,8 @@ def context(db, filters: dict | None) -> Context:
     all_units = queries.run(db, "coverage_by_unit", level="commune", as_of=as_of,
                             communes=None)
     names = dict(zip(all_units["unit_code"], all_units["unit_name"]))
-    ftext = filter_text(communes, names, len(all_units))
+    ftext = filter_text(communes, names, len(all_units), filters.get("phases"),
+                        filters.get("chosen"))
     btext = batches_text(db)
     demo = db.is_demo()
     footer = (f"{ftext} · Số liệu đến ngày {fmt.date(as_of)} · Nguồn: {btext}"
@@ -394,7 +405,7 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
                textposition="inside", insidetextanchor="middle", textfont=dict(size=18),
                hovertemplate="%{y}: %{x} mô hình khác<extra></extra>")])
     _layout(fig, barmode="stack", showlegend=True,
-            legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+            legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"),
             xaxis=dict(title="Số mô hình", tickformat=",d"), yaxis=dict(automargin=True))
     fig.update_layout(margin=dict(t=50))
     return fig
