@@ -268,9 +268,27 @@ def gap_summary(gap_rows: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------------
 # Near-duplicates
+#
+# Two scopes:
+# - "area" (default): the same model reported twice in one place — by a village and its
+#   commune, or by a commune and its district or province. Pairs are only formed between
+#   models of the same commune, or between a district/province model and the models below it.
+#   The same practice in two communes is NOT a duplicate (it is the practice spreading; the
+#   model card lists such "similar models elsewhere").
+# - "all": the whole registry, by name only (any place), with prefix-filtered blocks.
+# Groups are stars around a reference model (highest level, then earliest start): every member
+# is similar to the reference itself, so no chain of "A like B like C" pulls unrelated names
+# together, and each member's score is its similarity to the reference.
 
 def _numbers(text: str) -> frozenset:
     return frozenset(_DIGITS.findall(text))
+
+
+def _number_ids(keys: list[str]) -> np.ndarray:
+    """One integer per distinct set of numbers in the keys (to compare them vectorised)."""
+    seen: dict[frozenset, int] = {}
+    return np.fromiter((seen.setdefault(_numbers(k), len(seen)) for k in keys), dtype=np.int64,
+                       count=len(keys))
 
 
 def _prefix_tokens(tokens: list[str], freq: dict[str, int], jaccard: float) -> list[str]:
@@ -283,17 +301,51 @@ def _prefix_tokens(tokens: list[str], freq: dict[str, int], jaccard: float) -> l
     return ordered[:max(1, k)]
 
 
-def duplicate_pairs(keys: list[str], threshold: float = 85.0, jaccard: float = 0.5,
-                    max_block: int = 4000, blocks: list | None = None) -> list[tuple[int, int, float]]:
-    """(i, j, score) for distinct normalised keys whose similarity is >= threshold.
+def _sorted_words(keys: list[str]) -> list[str]:
+    """token_sort_ratio(a, b) == ratio(sorted words of a, sorted words of b): sorting once
+    per key instead of once per comparison makes cdist ~15x faster."""
+    return [" ".join(sorted(k.split())) for k in keys]
 
-    keys must be unique. Candidates share one of their rarest words (prefix filtering on word
-    sets at Jaccard `jaccard`); within each candidate block rapidfuzz.process.cdist scores
-    every pair in C++. `blocks` (optional, one value per key, e.g. the field) restricts pairs to
-    keys with the same value. A block larger than max_block is split into chunks compared with
-    each other chunk by chunk, so memory stays bounded.
-    Score: token_sort_ratio (word order ignored); keys whose numbers differ ("khu phố 3" vs
-    "khu phố 4") are never paired.
+
+def _score_block(a_ids: np.ndarray, b_ids: np.ndarray, keys: list[str], threshold: float,
+                 numbers: np.ndarray, max_block: int = 4000):
+    """Pairs (i, j, score) between two id sets, scored in C++ (cdist), chunked for memory.
+    keys hold words already sorted (see _sorted_words), so fuzz.ratio = token_sort_ratio."""
+    out_i, out_j, out_s = [], [], []
+    for a0 in range(0, len(a_ids), max_block):
+        a = a_ids[a0:a0 + max_block]
+        for b0 in range(0, len(b_ids), max_block):
+            b = b_ids[b0:b0 + max_block]
+            m = process.cdist([keys[i] for i in a], [keys[j] for j in b],
+                              scorer=fuzz.ratio, score_cutoff=threshold,
+                              dtype=np.uint8, workers=1)
+            x, y = np.nonzero(m)
+            i, j = a[x], b[y]
+            keep = (i != j) & (numbers[i] == numbers[j])
+            out_i.append(i[keep])
+            out_j.append(j[keep])
+            out_s.append(m[x[keep], y[keep]])
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
+
+
+def _unique_pairs(i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int):
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    code, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    return lo[first], hi[first], s[first]
+
+
+def duplicate_pairs(keys: list[str], threshold: float = 85.0, jaccard: float = 0.5,
+                    max_block: int = 4000, blocks: list | None = None):
+    """Arrays (i, j, score), i < j, for keys whose similarity is >= threshold, over the whole
+    list, without comparing every pair.
+
+    Candidates share one of their rarest words (prefix filtering on word sets at Jaccard
+    `jaccard`); within each candidate block rapidfuzz.process.cdist scores every pair in C++.
+    `blocks` (optional, one value per key, e.g. the field) restricts pairs to keys with the
+    same value. Score: token_sort_ratio rounded to an integer (word order ignored); keys whose
+    numbers differ ("khu phố 3" vs "khu phố 4") are never paired.
     """
     token_lists = [sorted(set(k.split())) for k in keys]
     freq: dict[str, int] = defaultdict(int)
@@ -305,42 +357,90 @@ def duplicate_pairs(keys: list[str], threshold: float = 85.0, jaccard: float = 0
         b = blocks[i] if blocks is not None else None
         for w in _prefix_tokens(toks, freq, jaccard):
             index[(b, w)].append(i)
+    numbers = _number_ids(keys)
+    sorted_keys = _sorted_words(keys)
+    parts = [_score_block(ids, ids, sorted_keys, threshold, numbers, max_block)
+             for ids in (np.asarray(v, dtype=np.int64) for v in index.values() if len(v) > 1)]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    i, j, s = (np.concatenate(x) for x in zip(*parts))
+    return _unique_pairs(i, j, s, len(keys))
 
-    nums = [_numbers(k) for k in keys]
-    found: dict[tuple[int, int], float] = {}
-    for ids in index.values():
-        if len(ids) < 2:
+
+def area_pairs(df: pd.DataFrame, threshold: float = 85.0, within_field: bool = False):
+    """Arrays (i, j, score) over the rows of df (positions) for the "area" scope.
+
+    df needs: normalized, level, commune_code, and optionally district_code, province_code,
+    field. Pairs: models of the same commune (its villages included); a district model with
+    the models of its district; a province model with every model of its province."""
+    n = len(df)
+    keys = df["normalized"].tolist()
+    numbers = _number_ids(keys)
+    keys = _sorted_words(keys)
+
+    def col(name):
+        return (df[name].astype(object).where(df[name].notna(), "") if name in df
+                else pd.Series("", index=df.index)).to_numpy()
+    commune, district, province = col("commune_code"), col("district_code"), col("province_code")
+    field = col("field") if within_field else np.full(n, "", dtype=object)
+    level = df["level"].to_numpy()
+    pos = np.arange(n)
+    parts = []
+    # same commune (and same field when asked)
+    communal = pos[commune != ""]
+    groups = pd.Series(communal).groupby([commune[communal], field[communal]]).indices
+    for idx in groups.values():
+        if len(idx) > 1:
+            ids = communal[idx]
+            parts.append(_score_block(ids, ids, keys, threshold, numbers))
+    # district and province models against the models below them
+    by_prov = pd.Series(pos).groupby([province, field]).indices
+    for (prov, fld), idx in by_prov.items():
+        rows = pos[idx]
+        top = rows[level[rows] == "province"]
+        if len(top):
+            parts.append(_score_block(top, rows, keys, threshold, numbers))
+        # district models, and models whose commune is unknown, against their district
+        mid = rows[(commune[rows] == "") & (level[rows] != "province")]
+        for d in np.unique(district[mid]):
+            heads = mid[district[mid] == d]
+            below = rows[district[rows] == d] if d != "" else rows
+            parts.append(_score_block(heads, below, keys, threshold, numbers))
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    i, j, s = (np.concatenate(x) for x in zip(*parts))
+    return _unique_pairs(i, j, s, n)
+
+
+def _star_groups(n: int, i: np.ndarray, j: np.ndarray, order: np.ndarray,
+                 weight: np.ndarray | None = None):
+    """Greedy star clustering: nodes in `order`; an unassigned node with unassigned
+    neighbours becomes a centre and takes them. weight (rows per node) lets a lone node with
+    several identical rows form a group. Returns (group per node or -1, centre per node)."""
+    from scipy.sparse import coo_matrix
+
+    group = np.full(n, -1, dtype=np.int64)
+    centre = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return group, centre
+    adj = coo_matrix((np.ones(2 * len(i), dtype=np.int8), (np.r_[i, j], np.r_[j, i])),
+                     shape=(n, n)).tocsr()
+    indptr, indices = adj.indptr, adj.indices
+    g = 0
+    for v in order.tolist():
+        if group[v] >= 0:
             continue
-        arr = np.asarray(ids)
-        names = [keys[i] for i in ids]
-        for a0 in range(0, len(ids), max_block):
-            a_names = names[a0:a0 + max_block]
-            for b0 in range(a0, len(ids), max_block):
-                m = process.cdist(a_names, names[b0:b0 + max_block], scorer=fuzz.token_sort_ratio,
-                                  score_cutoff=threshold, dtype=np.uint8, workers=1)
-                ii, jj = np.nonzero(m)
-                for x, y in zip(ii.tolist(), jj.tolist()):
-                    i, j = int(arr[a0 + x]), int(arr[b0 + y])
-                    if i >= j or (i, j) in found or nums[i] != nums[j]:
-                        continue
-                    found[(i, j)] = fuzz.token_sort_ratio(keys[i], keys[j])
-    return [(i, j, s) for (i, j), s in found.items()]
-
-
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        nb = indices[indptr[v]:indptr[v + 1]]
+        nb = nb[group[nb] < 0]
+        if len(nb) == 0 and (weight is None or weight[v] < 2):
+            continue
+        group[v] = g
+        centre[v] = v
+        group[nb] = g
+        centre[nb] = v
+        g += 1
+    return group, centre
 
 
 DUPLICATE_COLUMNS = ["group_id", "group_size", "group_score", "score", "model_id", "model_name",
@@ -349,48 +449,60 @@ DUPLICATE_COLUMNS = ["group_id", "group_size", "group_score", "score", "model_id
 
 
 def find_duplicates(models: pd.DataFrame, threshold: float = 85.0, within_field: bool = False,
-                    jaccard: float = 0.5) -> pd.DataFrame:
+                    scope: str = "area", jaccard: float = 0.5) -> pd.DataFrame:
     """Groups of models whose names are the same or very similar.
 
     Names equal after normalisation (case, diacritics, punctuation, abbreviations, leading
-    'mô hình') score 100; others are linked when token_sort_ratio >= threshold. Each group's
-    reference model is the one at the highest level (province first), then the earliest;
-    `score` is each member's similarity to it and `group_score` the lowest in the group.
-    Returns one row per model in a group of two or more, groups with most members first.
+    'mô hình') score 100; others pair when token_sort_ratio >= threshold. scope "area" pairs
+    only models of the same place (see above), scope "all" the whole registry. Each group is
+    led by its reference model (highest level, then earliest start, then id); `score` is each
+    member's similarity to it (100 for the reference) and `group_score` the lowest in the group.
+    Returns one row per model in a group of two or more, largest groups first.
     """
     if models.empty:
         return pd.DataFrame(columns=DUPLICATE_COLUMNS)
     df = models.reset_index(drop=True).copy()
     df["normalized"] = df["model_name"].map(normalize_name)
-    block_col = df["field"].astype(str) if within_field else pd.Series("", index=df.index)
-    df["_key"] = block_col + "\x1f" + df["normalized"]
-    uniq = df.drop_duplicates("_key")[["_key", "normalized"]].reset_index(drop=True)
-    key_pos = {k: i for i, k in enumerate(uniq["_key"])}
-    blocks = [k.split("\x1f", 1)[0] for k in uniq["_key"]] if within_field else None
-    pairs = duplicate_pairs(uniq["normalized"].tolist(), threshold, jaccard, blocks=blocks)
-
-    uf = _UnionFind(len(uniq))
-    for i, j, _ in pairs:
-        uf.union(i, j)
-    df["_root"] = df["_key"].map(key_pos).map(uf.find)
-    sizes = df.groupby("_root")["model_id"].transform("size")
-    df = df[sizes >= 2].copy()
+    df["_rank"] = df["level"].map(LEVEL_RANK).fillna(9)
+    df = df.sort_values(["_rank", "started_on", "model_id"]).reset_index(drop=True)
+    n = len(df)
+    if scope == "area":
+        i, j, _ = area_pairs(df, threshold, within_field)
+        group, centre = _star_groups(n, i, j, np.arange(n))
+        df["_group"], df["_centre"] = group, centre
+    elif scope == "all":
+        block = df["field"].astype(str) if within_field else pd.Series("", index=df.index)
+        df["_key"] = block + "\x1f" + df["normalized"]
+        key_codes, uniq = pd.factorize(df["_key"])        # first seen = best ranked row
+        keys = [k.split("\x1f", 1)[1] for k in uniq]
+        blocks = [k.split("\x1f", 1)[0] for k in uniq] if within_field else None
+        i, j, _ = duplicate_pairs(keys, threshold, jaccard, blocks=blocks)
+        weight = np.bincount(key_codes, minlength=len(uniq))
+        kgroup, kcentre = _star_groups(len(uniq), i, j, np.arange(len(uniq)), weight)
+        first_row = pd.Series(np.arange(n)).groupby(key_codes).first().to_numpy()
+        df["_group"] = kgroup[key_codes]
+        df["_centre"] = np.where(kcentre[key_codes] >= 0,
+                                 first_row[np.maximum(kcentre[key_codes], 0)], -1)
+    else:
+        raise ValueError(scope)
+    df = df[df["_group"] >= 0].copy()
     if df.empty:
         return pd.DataFrame(columns=DUPLICATE_COLUMNS)
-    df["_rank"] = df["level"].map(LEVEL_RANK).fillna(9)
-    df = df.sort_values(["_root", "_rank", "started_on", "model_id"])
-    ref = df.groupby("_root")["normalized"].transform("first")
-    df["score"] = [round(fuzz.token_sort_ratio(a, b), 1) for a, b in zip(df["normalized"], ref)]
-    df["group_size"] = df.groupby("_root")["model_id"].transform("size")
-    df["group_score"] = df.groupby("_root")["score"].transform("min")
-    order = (df.groupby("_root").agg(size=("model_id", "size"), first=("model_name", "first"))
-             .sort_values(["size", "first"], ascending=[False, True]))
-    gid = {root: n + 1 for n, root in enumerate(order.index)}
-    df["group_id"] = df["_root"].map(gid)
-    df = df.sort_values(["group_id", "_rank", "started_on", "model_id"])
-    for col in DUPLICATE_COLUMNS:
-        if col not in df:
-            df[col] = None
+    norm = df["normalized"]
+    centre_norm = norm.reindex(df["_centre"]).tolist()
+    df["score"] = [round(fuzz.token_sort_ratio(a, b), 1) for a, b in zip(norm, centre_norm)]
+    df["_is_centre"] = df.index == df["_centre"]
+    df["group_size"] = df.groupby("_group")["model_id"].transform("size")
+    df["group_score"] = df.groupby("_group")["score"].transform("min")
+    centres = df[df["_is_centre"]][["_group", "model_name", "group_size"]]
+    centres = centres.sort_values(["group_size", "model_name"], ascending=[False, True])
+    gid = {g: k + 1 for k, g in enumerate(centres["_group"])}
+    df["group_id"] = df["_group"].map(gid)
+    df = df.sort_values(["group_id", "_is_centre", "score", "_rank", "started_on", "model_id"],
+                        ascending=[True, False, False, True, True, True])
+    for c in DUPLICATE_COLUMNS:
+        if c not in df:
+            df[c] = None
     return df[DUPLICATE_COLUMNS].reset_index(drop=True)
 
 
@@ -418,8 +530,8 @@ def similar_models(models: pd.DataFrame, model_id: str, limit: int = 10,
     if len(hit) == 0:
         return df.iloc[0:0].assign(score=pd.Series(dtype=float))
     me = hit[0]
-    keys = df["model_name"].map(normalize_name).tolist()
-    res = process.extract(keys[me], keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff,
+    keys = _sorted_words(df["model_name"].map(normalize_name).tolist())
+    res = process.extract(keys[me], keys, scorer=fuzz.ratio, score_cutoff=cutoff,
                           limit=limit + 1)
     picked = [(i, s) for _, s, i in res if i != me][:limit]
     out = df.iloc[[i for i, _ in picked]].copy()

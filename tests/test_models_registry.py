@@ -249,35 +249,79 @@ def test_normalize_name_abbreviations(a, b):
     assert mr.normalize_name(a) == mr.normalize_name(b)
 
 
-def test_find_duplicates_groups(prepared):
+def test_find_duplicates_same_area(prepared):
+    """Default scope: the same model reported twice in one place (village + its commune +
+    the province); the same practice in two different communes is not a duplicate."""
     d = mr.find_duplicates(prepared, threshold=85)
+    assert d["model_id"].tolist() == ["M03", "M02", "M01"]     # reference first (province)
+    assert d["group_id"].tolist() == [1, 1, 1] and (d["score"] == 100).all()
+    assert d["group_size"].tolist() == [3, 3, 3]
+
+
+def test_find_duplicates_whole_registry(prepared):
+    d = mr.find_duplicates(prepared, threshold=85, scope="all")
     groups = d.groupby("group_id")["model_id"].apply(list).to_dict()
     # reference member first: highest level, then earliest start
     assert groups == {1: ["M03", "M02", "M01"], 2: ["M04", "M05"], 3: ["M09", "M08"]}
-    assert (d["score"] == 100).all() and (d["group_size"] == [3, 3, 3, 2, 2, 2, 2]).all()
+    assert (d["score"] == 100).all()
     # "khu phố 3" and "khu phố 4" are two places, not one model reported twice
     assert not d["model_id"].isin(["M10", "M11"]).any()
     # within one field only: same groups here (duplicates share their field)
-    assert mr.find_duplicates(prepared, within_field=True)["model_id"].tolist() == \
-        d["model_id"].tolist()
+    assert mr.find_duplicates(prepared, scope="all", within_field=True)["model_id"].tolist() \
+        == d["model_id"].tolist()
+
+
+def _frame(names, **cols):
+    n = len(names)
+    base = {"model_id": [f"X{i}" for i in range(n)], "model_name": names,
+            "field": "culture_society", "level": "commune", "unit_code": "1", "unit_name": "u",
+            "commune_name": "c", "started_on": pd.to_datetime("2024-01-01")}
+    base.update(cols)
+    return pd.DataFrame(base)
 
 
 def test_find_duplicates_fuzzy_scores():
     names = ["Hộp thư góp ý của dân", "Hộp thư góp ý của nhân dân", "Con đường hoa",
              "Tổ tự quản về ANTT", "Tổ tự quản an ninh trật tự", "Ngày Chủ nhật xanh"]
-    df = pd.DataFrame({"model_id": [f"X{i}" for i in range(len(names))], "model_name": names,
-                       "field": "culture_society", "level": "commune", "unit_code": "1",
-                       "unit_name": "u", "commune_name": "c",
-                       "started_on": pd.to_datetime("2024-01-01")})
-    d = mr.find_duplicates(df, threshold=85)
-    groups = d.groupby("group_id")["model_id"].apply(list).to_dict()
-    assert groups == {1: ["X0", "X1"], 2: ["X3", "X4"]}
-    s = d.set_index("model_id")["score"]
-    # 'hop thu gop y cua dan' vs 'hop thu gop y cua nhan dan' (sorted words): 2*21/47 chars
-    assert s["X1"] == pytest.approx(89.4, abs=0.05)
-    # 'to tu quan ve an ninh trat tu' vs 'to tu quan an ninh trat tu'
-    assert s["X4"] == pytest.approx(94.5, abs=0.05)
-    assert mr.find_duplicates(df, threshold=95)["model_id"].tolist() == []
+    df = _frame(names)
+    for scope in ("all", "area"):      # no place known: every pair is a candidate
+        d = mr.find_duplicates(df, threshold=85, scope=scope)
+        groups = d.groupby("group_id")["model_id"].apply(list).to_dict()
+        assert groups == {1: ["X0", "X1"], 2: ["X3", "X4"]}
+        s = d.set_index("model_id")["score"]
+        # 'cua dan gop hop thu y' vs 'cua dan gop hop nhan thu y' (sorted): 2*21/(21+26)
+        assert s["X1"] == pytest.approx(89.4, abs=0.05)
+        # 'an ninh quan to trat tu tu ve' vs the same without 've': 2*26/(29+26)
+        assert s["X4"] == pytest.approx(94.5, abs=0.05)
+        assert mr.find_duplicates(df, threshold=95, scope=scope)["model_id"].tolist() == []
+
+
+def test_find_duplicates_area_follows_the_hierarchy():
+    names = ["Camera ANTT", "Camera an ninh trật tự", "camera antt", "Camera ANTT",
+             "Camera ANTT"]
+    df = _frame(names, level=["district", "commune", "commune", "commune", "province"],
+                commune_code=[None, "00001", "00002", "00001", None],
+                district_code=["001", "001", "002", "001", None],
+                province_code=["01", "01", "01", "01", "02"])
+    d = mr.find_duplicates(df)
+    # district 001 takes the two communes of 001; the commune of district 002 and the
+    # model of another province stay alone
+    assert d["model_id"].tolist() == ["X0", "X1", "X3"]
+    chained = _frame(["Camera ANTT"] * 3, level=["province", "commune", "commune"],
+                     commune_code=[None, "00001", "00002"], province_code=["01"] * 3)
+    # a province model is compared with every model of its province
+    assert mr.find_duplicates(chained)["model_id"].tolist() == ["X0", "X1", "X2"]
+
+
+def test_star_groups_do_not_chain():
+    """A ~ B and B ~ C but A !~ C: two stars, not one chain."""
+    names = ["chi hoi phu nu tiet kiem", "chi hoi phu nu tiet kiem vang",
+             "chi hoi phu nu tiet kiem vang bac da quy"]
+    keys = [mr.normalize_name(x) for x in names]
+    assert fuzz.token_sort_ratio(keys[0], keys[1]) >= 85
+    assert fuzz.token_sort_ratio(keys[1], keys[2]) < 85
+    d = mr.find_duplicates(_frame(names), scope="all")
+    assert d["model_id"].tolist() == ["X0", "X1"]
 
 
 def test_blocking_finds_the_same_pairs_as_all_pairs():
@@ -289,12 +333,13 @@ def test_blocking_finds_the_same_pairs_as_all_pairs():
     places = ["thon dong", "thon tay", "xom moi", "khu pho", "lang", "ban", "ap", ""]
     names = sorted({f"{rng.choice(stems)} {rng.choice(places)} {rng.choice(places)} "
                     f"{rng.integers(1, 60)}".strip() for _ in range(1500)})
-    keys = [mr.normalize_name(n) for n in names]
-    keys = sorted(set(keys))
-    got = {(i, j) for i, j, _ in mr.duplicate_pairs(keys, threshold=85, max_block=200)}
+    keys = sorted({mr.normalize_name(n) for n in names})
+    i, j, s = mr.duplicate_pairs(keys, threshold=85, max_block=200)
+    got = set(zip(i.tolist(), j.tolist()))
+    assert (i < j).all() and (s >= 85).all()
     m = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=85)
     nums = [mr._numbers(k) for k in keys]
-    brute = {(i, j) for i, j in zip(*np.nonzero(m)) if i < j and nums[i] == nums[j]}
+    brute = {(int(a), int(b)) for a, b in zip(*np.nonzero(m)) if a < b and nums[a] == nums[b]}
     assert len(brute) > 50
     assert got == brute
 
