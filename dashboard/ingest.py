@@ -147,10 +147,35 @@ def map_headers(ds: Dataset, headers: list[str]) -> tuple[dict[str, str], list[P
         seen[col] = h
         mapping[h] = col
     missing = [c for c in ds.columns if c.required and c.name not in seen]
-    for c in missing:
-        problems.append(Problem(None, c.label, "", f"Thiếu cột bắt buộc «{c.label}» ({c.name}).",
-                                suggestion=_other_dataset_hint(ds, headers)))
+    hint = _other_dataset_hint(ds, headers) if missing else ""
+    if hint:   # a file of another dataset: one clear message instead of one per column
+        problems.append(Problem(None, None, "", f"{hint} Tệp thiếu các cột bắt buộc của «{ds.label}»: "
+                                + ", ".join(f"«{c.label}»" for c in missing) + ".",
+                                suggestion="Chọn đúng bộ dữ liệu trước khi tải lên, hoặc tải "
+                                "đúng tệp."))
+    else:
+        for c in missing:
+            problems.append(Problem(None, c.label, "",
+                                    f"Thiếu cột bắt buộc «{c.label}» ({c.name}).",
+                                    suggestion=_header_suggestion(c, headers, seen)))
+    for h in headers if not hint else ():
+        if h not in mapping and h not in {p.column for p in problems} and \
+                not h.startswith("(cột ") and str(h).strip():
+            problems.append(Problem(None, h, "", f"Cột «{h}» không có trong mẫu «{ds.label}», "
+                                    "bị bỏ qua.", severity="warning"))
     return mapping, problems
+
+
+def _header_suggestion(col: Column, headers: list[str], seen: dict[str, str]) -> str:
+    """'Có phải cột «Ma to»?' for a header close to the missing column's label."""
+    from rapidfuzz import fuzz, process
+
+    free = [h for h in headers if h not in seen.values() and str(h).strip()]
+    if not free:
+        return ""
+    hit = process.extractOne(fold_words(col.label), [fold_words(h) for h in free],
+                             scorer=fuzz.ratio, score_cutoff=70)
+    return f"Có phải cột «{free[hit[2]]}»? Hãy đặt lại tiêu đề là «{col.label}»." if hit else ""
 
 
 def _other_dataset_hint(ds: Dataset, headers: list[str]) -> str:
@@ -163,7 +188,8 @@ def _other_dataset_hint(ds: Dataset, headers: list[str]) -> str:
         need = sum(c.required for c in other.columns)
         if score == need and score > best_score:
             best, best_score = other, score
-    return f"Tệp này có vẻ là dữ liệu «{best.label}» ({best.name})." if best else ""
+    return (f"Tệp này có vẻ là dữ liệu «{best.label}» ({best.name}), không phải «{ds.label}» "
+            f"({ds.name})." if best else "")
 
 
 # --- cell parsing ---------------------------------------------------------------------------
@@ -337,7 +363,7 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
 
     # totals row ("Tổng cộng") at the bottom of a sheet: not data
     first_text = frame.iloc[:, :3].apply(lambda r: next((x for x in r if x), ""), axis=1)
-    totals = first_text.map(lambda t: fold(t).startswith(("tongcong", "tong", "total")))
+    totals = first_text.map(_is_totals_label)
     for idx in frame.index[totals]:
         report.problems.append(Problem(int(rows[idx]), None, first_text[idx],
                                        "Dòng tổng cộng — không phải dữ liệu, đã bỏ qua.",
@@ -462,6 +488,13 @@ def _merge_converted_indicators(parsed, rows, ok, conv, report):
                 f"dòng {int(rows[first])} (cùng kỳ, cùng chỉ số)", severity="warning"))
     keep = ~parsed.index.isin(drop)
     return parsed[keep], rows[keep], ok[keep]
+
+
+def _is_totals_label(text: str) -> bool:
+    """'Tổng cộng', 'TỔNG SỐ', 'Cộng', 'Total' in the first cells of a row."""
+    t = fold(text)
+    return t in {"tong", "cong", "total", "tongso", "tongcong"} or \
+        t.startswith(("tongcong", "tongso", "total", "congtoan"))
 
 
 def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
@@ -714,6 +747,8 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
         report.problems.append(Problem(None, None, "", str(exc)))
         return report
     report.raw = raw
+    for row, column, message, severity in raw.issues:
+        report.problems.append(Problem(row, column, "", message, severity=severity))
     if progress:
         progress(0.1, "Đang kiểm tra từng dòng…")
     with db.write_lock:  # two uploads never interleave their check and commit

@@ -30,6 +30,8 @@ class RawTable:
     sheet: str | None = None
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    # (file row or None, file header or None, Vietnamese message, "error" | "warning")
+    issues: list[tuple] = field(default_factory=list)
 
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -164,10 +166,15 @@ def read_xlsx_bytes(data: bytes, header_keys=None, dataset_name: str | None = No
 
     from .text import fold
 
+    if not _zip_is_xlsx(data):
+        raise ReadError("Tệp là một tệp nén (ZIP) nhưng không phải bảng tính Excel (.xlsx): "
+                        "hãy mở bằng Excel và lưu lại dưới dạng «Sổ làm việc Excel (.xlsx)», "
+                        "hoặc xuất ra CSV.")
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types
-        raise ReadError(f"Không mở được tệp Excel (tệp hỏng hoặc không phải XLSX): {exc}") from exc
+        raise ReadError("Không mở được tệp Excel: tệp bị hỏng hoặc tải lên chưa hết. Hãy mở "
+                        "tệp bằng Excel, lưu lại rồi tải lên lần nữa.") from exc
     names = list(wb.sheet_names)
     if not names:
         raise ReadError("Tệp Excel không có trang tính nào.")
@@ -177,16 +184,78 @@ def read_xlsx_bytes(data: bytes, header_keys=None, dataset_name: str | None = No
     if chosen is None:
         chosen = next((n for n in names if fold(n) not in INSTRUCTION_SHEETS), names[0])
     try:
-        rows = wb.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        sheet = wb.get_sheet_by_name(chosen)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
     except Exception as exc:
-        raise ReadError(f"Không đọc được trang tính «{chosen}»: {exc}") from exc
+        raise ReadError(f"Không đọc được trang tính «{chosen}» (tệp bị hỏng?).") from exc
     text_rows = [[_cell_text(v) for v in row] for row in rows]
     while text_rows and not any(text_rows[-1]):
         text_rows.pop()
     if not text_rows:
         raise ReadError(f"Trang tính «{chosen}» không có dữ liệu.")
     frame, numbers, header_row = _rows_to_table(text_rows, header_keys)
-    return RawTable(frame, numbers, "xlsx", sheet=chosen, header_row=header_row)
+    raw = RawTable(frame, numbers, "xlsx", sheet=chosen, header_row=header_row)
+    raw.issues.extend(_merge_issues(merged, raw, text_rows))
+    if len(names) > 1:
+        raw.notes.append(f"Đọc trang tính «{chosen}» (tệp có {len(names)} trang tính).")
+    return raw
+
+
+def _zip_is_xlsx(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+    except zipfile.BadZipFile:
+        return True   # let the spreadsheet reader say it is damaged
+    return "[Content_Types].xml" in names and any(
+        n.startswith(("xl/", "content.xml")) for n in names)
+
+
+def _col_letter(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _merge_issues(merged, raw: RawTable, text_rows) -> list[tuple]:
+    """Merged cells explained: in the header row they hide column names; below it, only the
+    first row of the merged area has the value."""
+    issues = []
+    headers = list(raw.frame.columns)
+    hdr = raw.header_row - 1   # 0-based
+    body_ranges = 0
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= hdr <= r1 and c1 > c0:
+            name = headers[c0] if c0 < len(headers) else _col_letter(c0)
+            hidden = list(range(c0 + 1, min(c1, len(headers) - 1) + 1))
+            has_data = any(raw.frame.iloc[:, j].astype(str).str.strip().ne("").any()
+                           for j in hidden) if len(raw.frame) else False
+            span = f"{_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}"
+            issues.append((raw.header_row, name,
+                           f"ô tiêu đề «{name}» bị gộp ({span}): chỉ cột {_col_letter(c0)} "
+                           f"được đọc là «{name}», "
+                           + (f"cột {_col_letter(c1)}" if c1 == c0 + 1 else
+                              f"các cột {_col_letter(c0 + 1)}–{_col_letter(c1)}")
+                           + " không có tên"
+                           + (" nhưng có dữ liệu — dữ liệu đó sẽ bị bỏ qua" if has_data else "")
+                           + ". Hãy bỏ gộp ô (Merge & Center → Unmerge) và đặt một tên cho "
+                           "mỗi cột.", "error" if has_data else "warning"))
+        elif r0 > hdr and r1 > r0:
+            body_ranges += 1
+            if body_ranges <= 50:
+                col = headers[c0] if c0 < len(headers) else None
+                issues.append((r0 + 1, col,
+                               f"ô gộp {_col_letter(c0)}{r0 + 1}:{_col_letter(c1)}{r1 + 1}: chỉ "
+                               f"dòng {r0 + 1} có giá trị, các dòng {r0 + 2}–{r1 + 1} bị coi là "
+                               "để trống. Hãy bỏ gộp ô và điền giá trị cho từng dòng.",
+                               "warning"))
+    return issues
 
 
 def read_table(data: bytes, file_name: str = "", header_keys=None,

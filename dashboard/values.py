@@ -76,5 +76,13 @@ def parse_month(text: str) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
+_FORMULA_CALL = re.compile(r"^[+\-@]\s*[A-Za-z_][A-Za-z0-9_.]*\s*[(!|]")
+
+
 def looks_like_formula(text: str) -> bool:
-    return text.startswith("=") and len(text) > 1 and not _DEC_POINT.match(text[1:])
+    """A spreadsheet formula typed or pasted into a cell: '=SUM(A1:A3)', '=A1*2',
+    '@SUM(A1)', '+cmd|...'. Negative numbers and '=5' style numbers are not formulas."""
+    t = text.strip()
+    if t.startswith("=") and len(t) > 1:
+        return not _DEC_POINT.match(t[1:].strip())
+    return bool(_FORMULA_CALL.match(t))
