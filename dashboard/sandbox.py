@@ -575,6 +575,21 @@ def column_meaning(table: str, column: str) -> str:
     return ""
 
 
+TABLE_LABELS = {
+    "batches": "Lô nhập", "batch_changes": "Thay đổi theo lô", "boundaries": "Ranh giới",
+    "app_meta": "Thiết lập", "ref_provinces": "Danh mục tỉnh 2025",
+    "ref_communes": "Danh mục xã 2025", "ref_legacy_communes": "Danh mục xã trước 2025",
+    "ref_crosswalk": "Chuyển đổi mã xã cũ → mới",
+}
+
+
+def table_label(table: str) -> str:
+    from .contract import DATASETS
+
+    ds = DATASETS.get(table)
+    return ds.label if ds is not None else TABLE_LABELS.get(table, "")
+
+
 def table_doc(table: str) -> str:
     from .contract import DATASETS
 
@@ -682,11 +697,23 @@ def for_path(path: str | os.PathLike | None = None, limits: Limits | None = None
 
 
 def close_all() -> None:
+    """Close every sandbox connection of this process (and the parser's)."""
+    global _parser_con
     with _CACHE_LOCK:
         items = list(_CACHE.values())
         _CACHE.clear()
     for _, sb in items:
         sb.close()
+    with _parser_lock:
+        if _parser_con is not None:
+            try:
+                _parser_con.close()
+            except duckdb.Error:
+                pass
+            _parser_con = None
+
+
+atexit.register(close_all)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -725,6 +752,60 @@ def parse_explorer_query_params(qp) -> tuple[str | None, str | None, dict[str, s
     sql = get("sql") or None
     params = {k[2:]: get(k) for k in keys if k.startswith("p_") and len(k) > 2}
     return name, sql, params
+
+
+def link_signature(qp) -> str:
+    """A key telling whether the explorer's URL parameters changed since they were applied."""
+    name, sql, params = parse_explorer_query_params(qp)
+    return json.dumps([name, sql, sorted(params.items())], ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Example queries and their parameters (explorer page)
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    title: str
+    sql: str
+    params: tuple[str, ...]
+    param_doc: str
+    description: str
+
+
+def examples() -> list[Example]:
+    """The named queries of queries/, as examples for the explorer (sorted by name)."""
+    from . import queries
+
+    out = []
+    for name in queries.names():
+        q = queries.get(name)
+        out.append(Example(q.name, q.title, q.sql.strip() + "\n", q.params, q.param_doc,
+                           q.description))
+    return out
+
+
+PARAM_LABELS = {
+    "as_of": "Tính đến ngày", "start": "Từ ngày", "end": "Đến ngày",
+    "communes": "Xã, phường (để trống = tất cả)", "commune": "Xã, phường",
+    "level": "Cấp", "indicator": "Chỉ số", "field": "Lĩnh vực", "model_id": "Mã mô hình",
+    "unit_code": "Mã đơn vị",
+}
+
+
+def param_kind(name: str) -> str:
+    """How the explorer asks for a parameter: date | communes | commune | level | indicator |
+    field | text."""
+    if name in ("as_of", "start", "end") or name.endswith("_on"):
+        return "date"
+    if name in ("communes", "commune", "level", "indicator", "field"):
+        return name
+    return "text"
+
+
+def param_label(name: str) -> str:
+    return PARAM_LABELS.get(name, name)
 
 
 # ---------------------------------------------------------------------------------------------
