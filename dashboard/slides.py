@@ -301,11 +301,19 @@ def gaps_slide(ctx: Context, kpi: pd.Series, cov: pd.DataFrame) -> Slide:
     if uncovered == 0:
         title = "Mọi hộ gia đình đã có tổ dân vận phụ trách"
         sentence = "Không còn hộ nào chưa có tổ dân vận phụ trách."
-    else:
+    elif len(gaps) > k:
         title = (f"Còn {fmt.number(uncovered)} hộ chưa có tổ phụ trách; {fmt.number(k)} xã "
                  f"thiếu nhiều nhất chiếm {fmt.percent(share)}")
         sentence = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách; "
                     f"{words(k)} xã thiếu nhiều nhất chiếm {percent_words(share)} số hộ đó.")
+    else:
+        first = top.iloc[0]
+        title = (f"Còn {fmt.number(uncovered)} hộ chưa có tổ phụ trách, ở {fmt.number(k)} xã; "
+                 f"nhiều nhất {first['unit_name']} ({fmt.number(first['uncovered_households'])}"
+                 f" hộ)")
+        sentence = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách, thuộc "
+                    f"{words(k)} xã, phường; nhiều nhất là {first['unit_name']} với "
+                    f"{words(_int(first['uncovered_households']))} hộ.")
     numbers = [f"Hộ chưa có tổ phụ trách: {fmt.number(uncovered)}",
                f"Thôn, tổ dân phố chưa có tổ: {fmt.number(villages_without)}/"
                f"{fmt.number(kpi['villages'])}",
