@@ -184,6 +184,20 @@ def _function_names(node, out: list[str]) -> None:
             _function_names(v, out)
 
 
+_PATHLIKE = re.compile(r"[/\\:~]|\.[A-Za-z0-9]{1,8}$")
+
+
+def _table_names(node, out: list[str]) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "BASE_TABLE" and isinstance(node.get("table_name"), str):
+            out.append(node["table_name"])
+        for v in node.values():
+            _table_names(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _table_names(v, out)
+
+
 def check(sql: str) -> Checked:
     """Refuse anything but one read statement without file/URL/nested-SQL functions."""
     if sql is None or not str(sql).strip():
@@ -223,6 +237,13 @@ def check(sql: str) -> Checked:
         raise SandboxError(
             "Không được dùng hàm " + ", ".join(bad) + ": phân tích SQL không đọc tệp, "
             "địa chỉ mạng, cấu hình hay chạy câu lệnh SQL lồng trong chuỗi.", "refused")
+    tables: list[str] = []
+    _table_names(tree.get("statements", []), tables)
+    paths = sorted({t for t in tables if _PATHLIKE.search(t)})
+    if paths:
+        raise SandboxError(
+            "Không được đọc tệp hay địa chỉ mạng (" + ", ".join(paths) + "): phân tích SQL "
+            "chỉ đọc các bảng trong cơ sở dữ liệu.", "refused")
     named = set(st.named_parameters)
     order = [p for p in dict.fromkeys(_PARAM.findall(_strip_comments_and_strings(text)))
              if p in named]
