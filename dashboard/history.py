@@ -53,15 +53,41 @@ class RollbackResult:
 
 def list_batches(db: Database) -> pd.DataFrame:
     """All batches, newest first, with Vietnamese labels for dataset, status and mode."""
-    df = db.df("SELECT batch_id, created_at, dataset, file_name, sha256, rows_new, rows_updated,"
-               " rows_unchanged, rows_rejected, status, mode, created_by, note, archive_path "
-               "FROM batches ORDER BY batch_id DESC")
+    from . import queries
+
+    df = queries.run(db, "import_batches", {})
     df["dataset_label"] = df["dataset"].map(lambda d: DATASET_LABELS.get(d, d))
     df["status_label"] = df["status"].map(lambda s: STATUS_LABELS.get(s, s))
     df["mode_label"] = df["mode"].map(lambda m: MODE_LABELS.get(m, m or ""))
     df["has_file"] = [isinstance(p, str) and bool(p) and _archive_abs(db, p).is_file()
                       for p in df["archive_path"]]
     return df
+
+
+HISTORY_COLUMNS = {
+    "batch_id": "Lô", "created_at": "Thời gian", "dataset_label": "Bộ dữ liệu",
+    "file_name": "Tệp", "sha256_short": "SHA-256", "rows_new": "Mới",
+    "rows_updated": "Cập nhật", "rows_unchanged": "Không đổi", "rows_rejected": "Bị từ chối",
+    "created_by": "Người nhập", "status_label": "Trạng thái", "note": "Ghi chú"}
+
+
+def history_table(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batch list as shown to users: Vietnamese headers, dd/mm/yyyy HH:MM times."""
+    df = batches.copy()
+    df["sha256_short"] = [s[:12] + "…" if isinstance(s, str) and s else "" for s in df["sha256"]]
+    df["created_at"] = [t.strftime("%d/%m/%Y %H:%M:%S") if pd.notna(t) else ""
+                        for t in pd.to_datetime(df["created_at"])]
+    df["created_by"] = [c if isinstance(c, str) and c else "—" for c in df["created_by"]]
+    df["file_name"] = [f if isinstance(f, str) and f else "—" for f in df["file_name"]]
+    df["note"] = [n if isinstance(n, str) else "" for n in df["note"]]
+    return df[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
+
+
+def batch_label(row) -> str:
+    name = row["file_name"] if isinstance(row["file_name"], str) and row["file_name"] else "—"
+    when = pd.Timestamp(row["created_at"]).strftime("%d/%m/%Y %H:%M")
+    return (f"Lô {row['batch_id']} · {DATASET_LABELS.get(row['dataset'], row['dataset'])} · "
+            f"{name} · {when} · {STATUS_LABELS.get(row['status'], row['status'])}")
 
 
 def get_batch(db: Database, batch_id: int) -> dict | None:

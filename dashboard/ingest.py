@@ -77,6 +77,19 @@ class ImportReport:
                             columns=["row", "column", "value", "message", "suggestion",
                                      "severity"])
 
+    PROBLEM_HEADERS = {"row": "Dòng", "column": "Cột", "value": "Giá trị", "message": "Vấn đề",
+                       "suggestion": "Gợi ý", "severity": "Mức độ"}
+
+    def problems_table(self) -> pd.DataFrame:
+        """Problems with Vietnamese headers, errors first, in file order."""
+        df = self.problems_frame()
+        df["severity"] = df["severity"].map({"error": "Lỗi", "warning": "Cảnh báo"})
+        df["column"] = df["column"].fillna("")
+        df["_o"] = df["severity"].ne("Lỗi")
+        df = df.sort_values(["_o", "row"], na_position="first", kind="stable").drop(columns="_o")
+        df["row"] = df["row"].astype("Int64")
+        return df.rename(columns=self.PROBLEM_HEADERS)
+
     def summary_text(self) -> str:
         """The DHIS2-style import summary, in Vietnamese, for the CLI and logs."""
         state = ("ĐÃ GHI" if self.committed else

@@ -78,6 +78,22 @@ def example_row(ds: Dataset) -> list:
     return out
 
 
+def columns_table(ds: Dataset) -> pd.DataFrame:
+    """What each column means, for the page and the instruction sheet."""
+    example = example_row(ds)
+    return pd.DataFrame(
+        [{"Cột (tiêu đề)": c.label, "Tên chuẩn": c.name, "Kiểu": TYPE_LABELS[c.type],
+          "Bắt buộc": "có" if c.required else "không", "Quy tắc": c.rules(),
+          "Ví dụ": "" if ex is None else str(ex)}
+         for c, ex in zip(ds.columns, example)])
+
+
+def user_units(db) -> pd.DataFrame:
+    """The user's units, listed in the templates so codes can be looked up."""
+    return db.df("SELECT unit_code, unit_name, level, parent_code FROM units "
+                 "ORDER BY unit_code")
+
+
 def file_name(dataset: str, kind: str) -> str:
     return f"mau_{dataset}.{kind}"
 
