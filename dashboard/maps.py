@@ -290,7 +290,7 @@ def view_of(layer: MapLayer, width: int = 900, height: int = 620) -> tuple[dict,
         return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
     span_x = max(maxx - minx, 0.01) / 360.0
     span_y = max(merc(maxy) - merc(miny), 0.0002) / (2 * math.pi)
-    zoom = min(math.log2(width / 512 / span_x), math.log2(height / 512 / span_y)) - 0.15
+    zoom = min(math.log2(width / 512 / span_x), math.log2(height / 512 / span_y)) - 0.25
     return centre, float(max(1.0, min(zoom, 15.0)))
 
 
@@ -329,8 +329,8 @@ def layer_figure(layer: MapLayer, title: str | None = None, height: int = 620,
                 customdata=np.stack([part["unit_code"], part["hover"]], axis=1),
                 hovertemplate="%{customdata[1]}<extra></extra>",
                 name=label, legendgroup=label, showlegend=poly[poly["class"] == label].empty))
-    width_for_view = (width or 1100) - LEGEND_WIDTH
-    centre, zoom = view_of(layer, width_for_view, height)
+    width_for_view = (width or 1000) - LEGEND_WIDTH
+    centre, zoom = view_of(layer, width_for_view, height - (70 if title else 30))
     fig.update_layout(
         map={"style": "white-bg", "center": centre, "zoom": zoom},
         height=height, width=width, margin={"l": 0, "r": 0, "t": 40 if title else 8, "b": 0},
