@@ -45,6 +45,7 @@ PILOT, NONE = "pilot", "none"
 ALL_STARTED = "all_started"
 PILOT_LABEL = "Thí điểm"
 NONE_LABEL = "Chưa bắt đầu"
+PHASE_LABELS = {PILOT: PILOT_LABEL, "rollout": "Nhân rộng", NONE: NONE_LABEL}
 ALL_STARTED_LABEL = "Tất cả xã đã bắt đầu"
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
@@ -162,6 +163,22 @@ def ratio_ci(covered, households, reps: int = 2000, seed: int = 0,
     return (float(np.quantile(ratios, a)), float(np.quantile(ratios, 1 - a)))
 
 
+def phase_cohorts(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The same communes grouped as pilot / rollout (all waves together) / not started."""
+    out = cohorts.copy()
+    out["cohort"] = out["phase"]
+    out["cohort_label"] = out["phase"].map(PHASE_LABELS)
+    out["cohort_order"] = out["phase"].map({PILOT: 0, "rollout": 1, NONE: 2})
+    return out
+
+
+def size_evidence(communes: int) -> dict:
+    """Evidence grade of a descriptive figure (a share or a coverage across communes):
+    10 communes or more = strong, 5–9 = moderate, fewer = weak."""
+    grade = "strong" if communes >= 10 else ("moderate" if communes >= 5 else "weak")
+    return {"grade": grade, "label": EVIDENCE_LABELS[grade]}
+
+
 def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
     """One row per cohort: size, first/last start and the figures at as_of."""
     rows = []
@@ -198,7 +215,7 @@ def figures_at_horizons(history: pd.DataFrame, cohorts: pd.DataFrame, as_of,
     h = h.merge(cohorts[key_cols], on="commune_code", how="inner")
     if groups == "phase":
         h["cohort"] = h["phase"]
-        h["cohort_label"] = h["phase"].map({PILOT: PILOT_LABEL, "rollout": "Nhân rộng"})
+        h["cohort_label"] = h["phase"].map(PHASE_LABELS)
         h["cohort_order"] = h["phase"].map({PILOT: 0, "rollout": 1})
     rows = []
     for k in horizons:
@@ -207,10 +224,11 @@ def figures_at_horizons(history: pd.DataFrame, cohorts: pd.DataFrame, as_of,
             lo, hi = ratio_ci(g["households_covered"], g["households"])
             rows.append({"horizon": k, "cohort": key, "cohort_label": g["cohort_label"].iloc[0],
                          "cohort_order": g["cohort_order"].iloc[0], **_figures(g),
-                         "coverage_ci_low": lo, "coverage_ci_high": hi})
+                         "coverage_ci_low": lo, "coverage_ci_high": hi,
+                         "evidence": size_evidence(g["commune_code"].nunique())["label"]})
     cols = ["horizon", "cohort", "cohort_label", "cohort_order", "communes", "cells", "members",
             "members_per_cell", "households", "households_covered", "coverage_pct",
-            "households_per_member", "coverage_ci_low", "coverage_ci_high"]
+            "households_per_member", "coverage_ci_low", "coverage_ci_high", "evidence"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["cohort_order", "horizon"]).reset_index(drop=True)
 
@@ -240,20 +258,24 @@ def cell_survival(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
     as_of = _to_date(as_of)
     c = cells.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
                     on="commune_code", how="inner")
+    est = pd.to_datetime(c["established_on"])
+    ended = pd.to_datetime(c["ended_on"])
+    limit = pd.Timestamp(as_of)
     rows = []
     for k in horizons:
+        due = est + pd.DateOffset(months=k)
+        c["_eligible"] = (due <= limit).to_numpy()
+        c["_alive"] = (c["_eligible"] & (ended.isna() | (ended > due))).to_numpy()
         for key, g in c.groupby("cohort", sort=False):
-            due = [add_months(_to_date(e), k) for e in g["established_on"]]
-            ended = [None if pd.isna(x) else _to_date(x) for x in g["ended_on"]]
-            eligible = [d <= as_of for d in due]
-            alive = [el and (en is None or en > d) for el, en, d in zip(eligible, ended, due)]
-            n, a = sum(eligible), sum(alive)
+            n, a = int(g["_eligible"].sum()), int(g["_alive"].sum())
+            communes = int(g.loc[g["_eligible"], "commune_code"].nunique())
             rows.append({"horizon": k, "cohort": key, "cohort_label": g["cohort_label"].iloc[0],
-                         "cohort_order": g["cohort_order"].iloc[0], "cells_eligible": n,
-                         "cells_active": a,
-                         "share_pct": round(100.0 * a / n, 2) if n else np.nan})
-    cols = ["horizon", "cohort", "cohort_label", "cohort_order", "cells_eligible",
-            "cells_active", "share_pct"]
+                         "cohort_order": g["cohort_order"].iloc[0], "communes": communes,
+                         "cells_eligible": n, "cells_active": a,
+                         "share_pct": round(100.0 * a / n, 2) if n else np.nan,
+                         "evidence": size_evidence(communes)["label"] if n else ""})
+    cols = ["horizon", "cohort", "cohort_label", "cohort_order", "communes", "cells_eligible",
+            "cells_active", "share_pct", "evidence"]
     out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["cohort_order", "horizon"]).reset_index(drop=True)
 
@@ -273,31 +295,38 @@ class Fit:
 
 
 def _fixed_effects(d: pd.DataFrame, unit: str, time: str, block: str | None):
-    """Sparse fixed-effect design: one column per unit, one per time period except the first
-    period of each block (stacked panels have disjoint blocks). Without blocks it spans the
-    same space, with the same column count, as patsy's Intercept + C(unit) + C(time)."""
+    """Sparse fixed-effect design (U | T): one column per unit, one per time period except the
+    first period of each block (stacked panels have disjoint blocks). Without blocks it spans
+    the same space, with the same column count, as patsy's Intercept + C(unit) + C(time)."""
     n = len(d)
     u_codes = pd.Categorical(d[unit]).codes
     b = d[block].astype(str) if block else pd.Series("", index=d.index)
     bt = pd.Categorical(b + "\x1f" + d[time].astype(str))
-    t_codes = bt.codes
     cats = pd.Series(bt.categories)
     first_of_block = ~cats.str.split("\x1f").str[0].duplicated()
     keep = np.nonzero(~first_of_block.to_numpy())[0]
     remap = np.full(len(cats), -1)
     remap[keep] = np.arange(len(keep))
-    t_cols = remap[t_codes]
-    n_u = int(u_codes.max()) + 1
-    rows = np.concatenate([np.arange(n), np.nonzero(t_cols >= 0)[0]])
-    cols = np.concatenate([u_codes, n_u + t_cols[t_cols >= 0]])
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n_u + len(keep)))
+    t_cols = remap[bt.codes]
+    rows = np.nonzero(t_cols >= 0)[0]
+    U = sparse.csr_matrix((np.ones(n), (np.arange(n), u_codes)),
+                          shape=(n, int(u_codes.max()) + 1))
+    T = sparse.csr_matrix((np.ones(len(rows)), (rows, t_cols[rows])), shape=(n, len(keep)))
+    return U, T
 
 
-def _partial_out(F, M: np.ndarray) -> np.ndarray:
-    """Residuals of the columns of M on the fixed effects F (Frisch–Waugh–Lovell)."""
-    FtF = (F.T @ F).toarray()
-    coef = np.linalg.lstsq(FtF, F.T @ M, rcond=None)[0]
-    return M - F @ coef
+def _partial_out(U, T, M: np.ndarray) -> np.ndarray:
+    """Residuals of the columns of M on the fixed effects [U T] (Frisch–Waugh–Lovell), solving
+    the normal equations through the Schur complement of the (diagonal) unit block."""
+    du = np.asarray(U.sum(axis=0)).ravel()
+    dt_ = np.asarray(T.sum(axis=0)).ravel()
+    B = (U.T @ T).toarray()
+    a, b = U.T @ M, T.T @ M
+    Bs = B / du[:, None]
+    S = np.diag(dt_) - B.T @ Bs
+    z = np.linalg.lstsq(S, b - Bs.T @ a, rcond=None)[0] if len(dt_) else np.zeros((0, M.shape[1]))
+    x = (a - B @ z) / du[:, None]
+    return M - U @ x - T @ z
 
 
 def twfe(df: pd.DataFrame, y: str, regressors: list[str], unit: str, time: str,
@@ -311,8 +340,8 @@ def twfe(df: pd.DataFrame, y: str, regressors: list[str], unit: str, time: str,
     if d.empty or not regressors:
         return None
     n = len(d)
-    F = _fixed_effects(d, unit, time, block)
-    M = _partial_out(F, np.column_stack([d[regressors].to_numpy(float),
+    U, T = _fixed_effects(d, unit, time, block)
+    M = _partial_out(U, T, np.column_stack([d[regressors].to_numpy(float),
                                          d[y].to_numpy(float)]))
     R, Y = M[:, :-1], M[:, -1]
     raw = d[regressors].to_numpy(float)
@@ -325,7 +354,7 @@ def twfe(df: pd.DataFrame, y: str, regressors: list[str], unit: str, time: str,
     if not keep or G < 2:
         return empty
     X = R[:, keep]
-    k = X.shape[1] + F.shape[1]
+    k = X.shape[1] + U.shape[1] + T.shape[1]
     if n - k <= 0 or np.linalg.matrix_rank(X) < X.shape[1]:
         return empty
     bread = np.linalg.inv(X.T @ X)
@@ -662,7 +691,7 @@ def estimate_sentence(est: Estimate, indicator: str) -> str:
 
 def coverage_evidence(communes: int, who: str, horizon: int) -> dict:
     """Evidence grade of a cohort's coverage figure: how many communes it rests on."""
-    grade = "strong" if communes >= 10 else ("moderate" if communes >= 5 else "weak")
+    grade = size_evidence(communes)["grade"]
     text = (f"{EVIDENCE_LABELS[grade]}: {communes} {who} đã đủ {horizon} tháng kể từ khi "
             "bắt đầu" + ("" if grade == "strong" else " (cần ít nhất 10 xã cho bằng chứng mạnh)")
             + ".")
@@ -670,14 +699,14 @@ def coverage_evidence(communes: int, who: str, horizon: int) -> dict:
 
 
 def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str | None = None,
-             horizon: int = 12, pre: int = 12, post: int = 12) -> dict:
-    """Key findings as data: numbers + Vietnamese sentences a presenter can read out."""
+             horizon: int = 12, pre: int = 12, post: int = 12,
+             estimates: list[Estimate] | None = None) -> dict:
+    """Key findings as data: numbers + Vietnamese sentences a presenter can read out.
+    `estimates`: did_estimates() already computed for this panel (else computed here)."""
     cohorts = data.cohorts
     table = cohort_table(cohorts)
     by_phase = figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS, groups="phase")
-    surv = cell_survival(data.cells, cohorts.assign(
-        cohort=cohorts["phase"], cohort_label=cohorts["phase"], cohort_order=0),
-        data.as_of)
+    surv = cell_survival(data.cells, phase_cohorts(cohorts), data.as_of)
     sentences = []
     n_pilot = int((cohorts["cohort"] == PILOT).sum())
     n_none = int((cohorts["cohort"] == NONE).sum())
@@ -730,7 +759,7 @@ def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str |
 
     did = []
     if panel is not None and indicator:
-        ests = did_estimates(panel, cohorts, pre, post)
+        ests = did_estimates(panel, cohorts, pre, post) if estimates is None else estimates
         did = [e.as_dict() for e in ests]
         main = next((e for e in ests if e.cohort == ALL_STARTED), ests[0] if ests else None)
         if main is not None:
@@ -754,3 +783,100 @@ def key_findings(db, as_of, communes=None, indicator: str | None = None, horizon
         indicator = str(data.indicators.sort_values("rows", ascending=False)["indicator"].iloc[0])
     panel = load_panel(db, as_of, indicator, communes) if indicator else None
     return findings(data, panel, indicator, horizon)
+
+
+# --------------------------------------------------------------------------------------------
+# presentation helpers (plain data: labels, colours, display tables)
+LABELS = {
+    "cohort_label": "Nhóm xã", "first_start": "Xã đầu tiên bắt đầu",
+    "last_start": "Xã cuối cùng bắt đầu", "communes": "Số xã", "cells": "Số tổ",
+    "members": "Thành viên", "members_per_cell": "Thành viên/tổ", "households": "Số hộ",
+    "households_covered": "Hộ được phụ trách", "coverage_pct": "Độ phủ (%)",
+    "households_per_member": "Hộ/thành viên", "coverage_ci_low": "Độ phủ – KTC 95% thấp",
+    "coverage_ci_high": "Độ phủ – KTC 95% cao", "evidence": "Mức bằng chứng",
+    "horizon": "Số tháng sau khi bắt đầu", "months_since": "Số tháng kể từ khi bắt đầu",
+    "median": "Độ phủ trung vị (%)", "p25": "Phân vị 25 (%)", "p75": "Phân vị 75 (%)",
+    "cells_eligible": "Số tổ đã đủ thời gian", "cells_active": "Số tổ còn hoạt động",
+    "share_pct": "Tỷ lệ còn hoạt động (%)",
+    "n_treated": "Số xã đã bắt đầu", "n_control": "Số xã đối chứng (chưa bắt đầu)",
+    "before_mean": "Trước khi bắt đầu (TB/tháng)", "after_mean": "Sau khi bắt đầu (TB/tháng)",
+    "change": "Thay đổi trước → sau", "estimate": "Tác động ước lượng (DiD)",
+    "ci_low": "KTC 95% thấp", "ci_high": "KTC 95% cao", "p_value": "Giá trị p",
+    "pre_months": "Số tháng số liệu trước khi bắt đầu", "missing_pct": "Tháng thiếu số liệu (%)",
+    "pretrend_p": "p kiểm định xu hướng trước", "evidence_text": "Giải thích mức bằng chứng",
+    "rel": "Tháng so với tháng bắt đầu", "coef": "Chênh lệch so với xã chưa bắt đầu",
+    "window": "Khoảng tháng", "communes_before": "Số xã có số liệu trước",
+    "communes_after": "Số xã có số liệu sau",
+}
+
+_WAVE_COLORS = ["#1f4e79", "#2e75b6", "#5b9bd5", "#9dc3e6", "#548235", "#70ad47", "#a9d18e",
+                "#7030a0", "#b083d0", "#c55a11", "#f4b183", "#8c8c8c"]
+EVIDENCE_COLORS = {"strong": "#2e7d32", "moderate": "#e8a33d", "weak": "#9e9e9e"}
+
+
+def cohort_colors(labels: list[str]) -> dict[str, str]:
+    """Pilot red, rollout orange (all waves together) or one colour per wave, not started grey."""
+    out, i = {}, 0
+    for lab in labels:
+        if lab == PILOT_LABEL:
+            out[lab] = "#B3261E"
+        elif lab == NONE_LABEL:
+            out[lab] = "#9e9e9e"
+        elif lab == PHASE_LABELS["rollout"]:
+            out[lab] = "#E8A33D"
+        else:
+            out[lab] = _WAVE_COLORS[i % len(_WAVE_COLORS)]
+            i += 1
+    return out
+
+
+def estimates_table(ests: list[Estimate]) -> pd.DataFrame:
+    """One row per estimate with its evidence (canonical column names; see LABELS)."""
+    rows = [{"cohort_label": e.cohort_label, "n_treated": e.n_treated, "n_control": e.n_control,
+             "window": f"{month_label(e.window_start)} – {month_label(e.window_end)}",
+             "before_mean": e.before_mean, "after_mean": e.after_mean,
+             "change": e.after_mean - e.before_mean, "estimate": e.estimate,
+             "ci_low": e.ci_low, "ci_high": e.ci_high, "p_value": e.p_value,
+             "pre_months": e.pre_months, "missing_pct": round(100 * e.missing_share, 1),
+             "pretrend_p": e.pretrend_p, "evidence": e.evidence["label"],
+             "evidence_text": e.evidence["text"]} for e in ests]
+    cols = ["cohort_label", "n_treated", "n_control", "window", "before_mean", "after_mean",
+            "change", "estimate", "ci_low", "ci_high", "p_value", "pre_months", "missing_pct",
+            "pretrend_p", "evidence", "evidence_text"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+METHOD_TEXT = """\
+**Cách tính.**
+- *Nhóm xã*: xã **thí điểm** là xã có ít nhất một tổ thí điểm; các xã **nhân rộng** được chia
+  thành đợt theo quý (hoặc năm) thành lập tổ đầu tiên của xã; xã **chưa bắt đầu** là xã chưa có
+  tổ nào tính đến ngày đã chọn. Ngày bắt đầu của xã là ngày thành lập tổ đầu tiên.
+- *Sau k tháng*: số liệu của xã tại cuối tháng thứ k kể từ tháng bắt đầu (tháng bắt đầu là
+  tháng 0); chỉ tính các xã đã đủ k tháng trọn vẹn. Độ phủ = hộ được phụ trách / tổng số hộ của
+  các xã trong nhóm; khoảng tin cậy 95% bằng bootstrap theo xã (2.000 lần lấy mẫu lại xã).
+- *Tổ còn hoạt động sau k tháng*: trong các tổ đã thành lập ít nhất k tháng, tỷ lệ tổ chưa giải
+  thể tại thời điểm k tháng sau ngày thành lập.
+- *Tác động lên chỉ số (khác biệt kép — DiD, triển khai so le)*: với mỗi nhóm xã, lấy các tháng
+  từ {pre} tháng trước khi xã đầu tiên của nhóm bắt đầu đến {post} tháng sau khi xã cuối cùng
+  bắt đầu; nhóm đối chứng là các xã **chưa bắt đầu** trong suốt khoảng đó (các đợt sau và các xã
+  chưa có tổ). Ước lượng bằng hồi quy OLS hai chiều cố định (TWFE): giá trị hằng tháng của
+  chỉ số theo biến “đã bắt đầu” (1 từ tháng bắt đầu của xã), hiệu ứng cố định xã và hiệu ứng cố
+  định tháng; sai số chuẩn gộp theo xã (CR1), khoảng tin cậy 95% theo phân phối t với (số xã − 1)
+  bậc tự do. Ước lượng “Tất cả xã đã bắt đầu” xếp chồng các nhóm (hiệu ứng cố định xã và tháng
+  riêng cho từng nhóm), sai số chuẩn gộp theo xã. Cách làm này không dùng xã đã bắt đầu từ trước
+  làm đối chứng cho xã bắt đầu sau.
+- *Nghiên cứu sự kiện*: cùng hồi quy, thay biến “đã bắt đầu” bằng một biến cho mỗi tháng so với
+  tháng bắt đầu (từ −{pre} đến +{post}; tháng −1 là mốc so sánh bằng 0). Các tháng trước khi
+  bắt đầu phải dao động quanh 0; nếu chúng đã tăng hoặc giảm dần thì so sánh không đáng tin.
+- *Kiểm định xu hướng trước khi bắt đầu*: trên các tháng trước khi bắt đầu, kiểm định xu hướng
+  tuyến tính riêng của các xã sẽ bắt đầu so với xã đối chứng; p < 0,05 là không đạt.
+- *Mức bằng chứng*: **mạnh** khi có ít nhất 10 xã mỗi bên, ít nhất 6 tháng số liệu trước khi
+  bắt đầu, thiếu không quá 10% số tháng và kiểm định xu hướng đạt (p ≥ 0,10); **yếu** khi dưới
+  5 xã một bên, dưới 3 tháng số liệu trước, thiếu trên 30% số tháng, hoặc kiểm định xu hướng
+  không đạt hay không làm được; còn lại là **vừa**. Với số liệu mô tả (độ phủ, tỷ lệ tổ còn
+  hoạt động): mạnh khi dựa trên ít nhất 10 xã, vừa khi 5–9 xã, yếu khi dưới 5 xã.
+"""
+
+
+def method_text(pre: int = 12, post: int = 12) -> str:
+    return METHOD_TEXT.format(pre=pre, post=post)
