@@ -299,7 +299,7 @@ def match_codes(values: pd.Series, units: pd.DataFrame) -> list[str | None]:
     level = dict(zip(units["unit_code"].astype(str), units["level"]))
     first: list[list[str]] = []
     for v in values:
-        s = None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        s = v.strip() if isinstance(v, str) else None   # integers go through code_key
         if s in exact:
             first.append([s])
         else:

@@ -1,0 +1,126 @@
+"""Gaps and planner against a hand-computed example, through the real named queries."""
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dashboard import planner, queries, store
+
+AS_OF = dt.date(2025, 6, 30)
+
+# Commune 90001 has villages A (100 hh), B (45 hh), C (0 cells, 81 hh);
+# commune 90002 has no village (own households 50) and one cell attached directly.
+UNITS = [
+    ("90", "Tỉnh thử", "province", None, None),
+    ("90001", "Xã Một", "commune", "90", None),
+    ("90002", "Xã Hai", "commune", "90", 50),
+    ("90001-A", "Thôn A", "village", "90001", 100),
+    ("90001-B", "Thôn B", "village", "90001", 45),
+    ("90001-C", "Thôn C", "village", "90001", 81),
+]
+CELLS = [  # cell_id, unit, established, ended, members, households_covered
+    ("T1", "90001-A", "2024-01-01", None, 6, 40),
+    ("T2", "90001-A", "2024-01-01", None, 5, 25),
+    ("T3", "90001-B", "2024-01-01", None, 7, 70),        # overloaded and > village's 45
+    ("T4", "90001-B", "2024-01-01", "2025-01-01", 5, 40),  # ended: not active
+    ("T5", "90002", "2024-01-01", None, 8, 30),
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    d = store.Database(tmp_path / "p.duckdb")
+    cur = d.cursor()
+    for u in UNITS:
+        cur.execute("INSERT INTO units VALUES (?, ?, ?, ?, ?, NULL)", list(u))
+    for c in CELLS:
+        cur.execute("INSERT INTO cells VALUES (?, ?, NULL, ?, 'pilot', ?, ?, ?, ?, NULL)",
+                    [c[0], "Tổ " + c[0], c[1], c[2], c[3], c[4], c[5]])
+    cur.close()
+    yield d
+    d.close()
+
+
+def frames(db):
+    v = queries.run(db, "coverage_by_unit", level="village", as_of=AS_OF)
+    c = queries.run(db, "coverage_by_unit", level="commune", as_of=AS_OF)
+    cells = queries.run(db, "coverage_cells", as_of=AS_OF)
+    return v, c, cells
+
+
+def test_new_cells_rule():
+    # 80 % of 81 = 64.8 -> 65 households; 65 - 0 = 65 -> ceil(65/40) = 2 cells
+    assert planner.new_cells_needed(81, 0, 80, 40) == (65, 2)
+    assert planner.new_cells_needed(100, 65, 100, 40) == (35, 1)
+    assert planner.new_cells_needed(45, 45, 100, 40) == (0, 0)
+    assert planner.target_covered(10, 30) == 3        # no float noise: 10 * 0.3 = 3
+    with pytest.raises(ValueError):
+        planner.new_cells_needed(10, 0, 100, 0)
+
+
+def test_gaps(db):
+    v, c, cells = frames(db)
+    none = planner.villages_without_cells(v)
+    assert list(none.unit_code) == ["90001-C"]
+    below = planner.below_target(v, 100)
+    # A: 65/100 -> 35 short; C: 0/81 -> 81 short; B capped at 45/45 -> covered
+    assert list(below.unit_code) == ["90001-C", "90001-A"]
+    assert list(below.shortfall_households) == [81, 35]
+    below60 = planner.below_target(v, 60)   # A has 65 >= 60; C needs 49
+    assert list(below60.unit_code) == ["90001-C"]
+    assert below60.shortfall_households.iloc[0] == 49
+    assert len(cells) == 4                                  # T4 ended before as_of
+    over = planner.overloaded_cells(cells, 60)
+    assert list(over.cell_id) == ["T3"]
+    check = planner.cells_to_check(cells)
+    assert list(check.cell_id) == ["T3"]
+    assert check.excess_households.iloc[0] == 25            # 70 - 45
+    assert check.reason.iloc[0].startswith("Số hộ phụ trách của tổ lớn hơn")
+
+
+def test_cells_to_check_together():
+    cells = pd.DataFrame({"cell_id": ["a", "b", "c"], "unit_code": ["v", "v", "w"],
+                          "households_covered": [30, 30, 10], "unit_households": [50, 50, 40],
+                          "unit_households_covered_raw": [60, 60, 10]})
+    out = planner.cells_to_check(cells)
+    assert list(out.cell_id) == ["a", "b"]
+    assert set(out.reason) == {"Tổng số hộ phụ trách của các tổ trong địa bàn lớn hơn số hộ "
+                               "của địa bàn"}
+    assert list(out.excess_households) == [10, 10]
+
+
+def test_distribution_summary(db):
+    _, _, cells = frames(db)
+    s = planner.distribution_summary(cells, 40, (5, 8))
+    # households 40, 25, 70, 30 -> above 40: one (70); members 6, 5, 7, 8 -> all in range
+    assert s == {"cells": 4, "median_households_per_cell": 35.0, "median_members": 6.5,
+                 "above_households_norm": 1, "members_below_range": 0,
+                 "members_above_range": 0, "members_in_range": 4}
+
+
+def test_planner(db):
+    v, c, _ = frames(db)
+    vp = planner.plan_villages(v, 100, 40)
+    # C: 81 short -> 3 cells; A: 35 short -> 1 cell; B: none
+    assert list(vp.unit_code) == ["90001-C", "90001-A", "90001-B"]
+    assert list(vp.priority) == [1, 2, 3]
+    assert list(vp.new_cells) == [3, 1, 0]
+    assert list(vp.shortfall_households) == [81, 35, 0]
+    cp = planner.plan_communes(c, vp, 100, 40)
+    row = cp.set_index("unit_code")
+    # 90001: 3 + 1 = 4 cells, 116 households short; 90002 (no village): 50 - 30 = 20 -> 1 cell
+    assert row.loc["90001", "new_cells"] == 4
+    assert row.loc["90001", "shortfall_households"] == 116
+    assert row.loc["90001", "villages_needing_cells"] == 2
+    assert row.loc["90002", "new_cells"] == 1
+    assert row.loc["90002", "shortfall_households"] == 20
+    assert list(cp.unit_code) == ["90001", "90002"]       # 116 uncovered before 20
+    total = planner.plan_total(cp)
+    assert total["new_cells"] == 5
+    assert total["shortfall_households"] == 136
+    assert total["households"] == 226 + 50
+    assert total["households_covered"] == 65 + 45 + 30
+    # a 90 % target: C needs ceil(72.9)=73 -> 2 cells; A needs 90-65=25 -> 1 cell
+    vp90 = planner.plan_villages(v, 90, 40)
+    assert dict(zip(vp90.unit_code, vp90.new_cells)) == {"90001-C": 2, "90001-A": 1,
+                                                         "90001-B": 0}
