@@ -407,9 +407,14 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         parsed, rows, ok = _merge_converted_indicators(parsed, rows, ok, conv, report)
 
     # duplicate keys inside the file
-    keys = parsed[list(ds.key)].astype(str).agg("\x1f".join, axis=1)
+    keys = pd.Series([None if any(v is None or v != v for v in vals) else
+                      "\x1f".join(str(v) for v in vals)
+                      for vals in parsed[list(ds.key)].itertuples(index=False)],
+                     index=parsed.index, dtype=object)
     first_seen: dict[str, int] = {}
     for idx, k in keys.items():
+        if k is None:   # a missing key value is already reported
+            continue
         if k in first_seen:
             err(idx, ds.key[-1] if len(ds.key) == 1 else ds.key[0], " / ".join(
                 str(parsed.at[idx, c]) for c in ds.key),
