@@ -47,3 +47,32 @@ def test_evaluation_page_renders(app_server, browser_page, demo_db):
     own = [u for u in page.external_requests if "materialsymbols" not in u]
     assert own == []
     page.screenshot(path="/tmp/evaluation_page.png", full_page=True)
+
+
+def test_evaluation_page_widgets_and_no_controls(demo_copy, monkeypatch):
+    """Switching views, waves, indicator and window; a filter leaving no not-yet-started
+    commune shows a plain message instead of an estimate."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=180)
+    at.query_params["as_of"] = "2025-12-31"
+    at.run()
+    at.switch_page("../pages/evaluation.py").run()
+    assert [t.value for t in at.title] == ["Thí điểm và nhân rộng"]
+    at.segmented_control(key="ev_view").set_value("cohort").run()
+    at.segmented_control(key="ev_wave").set_value("year").run()
+    at.selectbox(key="ev_indicator").set_value("antt_incidents").run()
+    at.selectbox(key="ev_window").set_value(6).run()
+    assert not at.exception and not at.error
+    bullets = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert "47 xã nhân rộng trong 2 đợt (năm 2024 đến năm 2025)" in bullets[0]
+    assert bullets[-1].startswith("- Chỉ số «Vụ việc an ninh trật tự»: sau khi bắt đầu")
+    assert "khoảng tin cậy 95%" in bullets[-1] and "bằng chứng" in bullets[-1]
+
+    at.multiselect(key="f_phase").set_value(["pilot"]).run()
+    assert not at.exception and not at.error
+    assert any(w.value.startswith("Chưa đủ số liệu để so sánh") for w in at.warning)
+    bullets = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert "0 xã chưa bắt đầu" in bullets[0]
+    assert "chưa đủ số liệu" in bullets[-1]
