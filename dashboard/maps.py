@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import mapclassify
@@ -123,14 +124,13 @@ def class_bins(values: np.ndarray, scheme: str, k: int) -> list[float]:
     k = int(max(1, min(k, len(uniq))))
     if k == 1:
         return [float(uniq[-1])]
-    if scheme == "quantiles":
-        c = mapclassify.Quantiles(values, k=k)
-    elif scheme == "equal_interval":
-        c = mapclassify.EqualInterval(values, k=k)
-    elif scheme == "natural_breaks":
-        c = mapclassify.FisherJenks(values, k=k)
-    else:
+    classes = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
+               "natural_breaks": mapclassify.FisherJenks}
+    if scheme not in classes:
         raise ValueError(f"Cách phân lớp không hợp lệ: {scheme}")
+    with warnings.catch_warnings():   # "numba not installed", "not enough unique values"
+        warnings.simplefilter("ignore", UserWarning)
+        c = classes[scheme](values, k=k)
     bins = sorted(set(float(b) for b in c.bins))
     bins[-1] = max(bins[-1], float(values.max()))
     return bins
