@@ -38,7 +38,7 @@ def build_pages() -> list:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=":material/account_balance:", layout="wide",
+    st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"), layout="wide",
                        initial_sidebar_state="expanded")
     page = st.navigation(build_pages(), position="sidebar")
     try:

@@ -233,27 +233,35 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
 
 
 def vi_style(df: pd.DataFrame):
-    """Display numbers the Vietnamese way (1.234,5; '–' for empty) while keeping the values
-    numeric, so sorting and downloads stay exact."""
+    """Display numbers the Vietnamese way (1.234,5) and empty cells as '–'. Numeric columns
+    without gaps stay numeric (sorting is exact); Streamlit draws missing cells as "None"
+    whatever a Styler says, so columns with gaps are shown as formatted text.
+    Downloads use the original frame, never this display copy."""
     df = df.copy()
-    for col in df.columns:  # object columns holding numbers and None (e.g. NULL ratios)
-        if df[col].dtype == object:
-            vals = df[col].dropna()
+    formats = {}
+    for col in list(df.columns):
+        s = df[col]
+        if s.dtype == object:
+            vals = s.dropna()
             if len(vals) and all(isinstance(v, numbers.Number) and not isinstance(v, bool)
                                  for v in vals):
-                df[col] = pd.to_numeric(df[col], errors="coerce")
-    styler = df.style
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-            if pd.api.types.is_datetime64_any_dtype(s):
-                styler = styler.format(lambda v: fmt.date(v) if pd.notna(v) else "–",
-                                       subset=[col])
+                s = pd.to_numeric(s, errors="coerce")
+            else:
+                df[col] = ["–" if v is None or (isinstance(v, float) and v != v) else v
+                           for v in s]
+                continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            df[col] = [fmt.date(v) if pd.notna(v) else "–" for v in s]
             continue
-        whole = s.dropna().apply(lambda v: float(v).is_integer()).all()
-        styler = styler.format(lambda v, w=whole: "–" if pd.isna(v) else
-                               fmt.number(v, 0 if w else 2), subset=[col])
-    return styler
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            continue
+        digits = 0 if s.dropna().apply(lambda v: float(v).is_integer()).all() else 2
+        if s.isna().any():
+            df[col] = ["–" if pd.isna(v) else fmt.number(v, digits) for v in s]
+        else:
+            df[col] = s
+            formats[col] = (lambda v, d=digits: fmt.number(v, d))
+    return df.style.format(formats) if formats else df
 
 
 def number_column(label: str, digits: int = 0, pct: bool = False):

@@ -125,7 +125,10 @@ def browser_page(browser):
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
     """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector("[data-testid='stSidebar'], [data-testid='stMain']", timeout=timeout)
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']",
+                           timeout=timeout)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=timeout)

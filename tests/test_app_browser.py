@@ -1,0 +1,56 @@
+"""The app in a real browser (Playwright + Debian Chromium), with the internet cut off:
+the home page and a deep link to every page render with no exception and ask for nothing
+outside localhost."""
+import pytest
+
+from conftest import page_errors, wait_for_app
+from dashboard import app as _app_module  # noqa: F401  (importable entry)
+
+pytestmark = pytest.mark.browser
+
+
+def built_pages():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    import ast
+
+    tree = ast.parse((root / "dashboard" / "app.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
+            pages = ast.literal_eval(node.value)
+            return [(f, t, u) for f, t, _, u in pages if (root / "pages" / f).exists()]
+    raise AssertionError("PAGES not found")
+
+
+def test_home_shows_overview_with_demo_banner(app_server, browser_page):
+    page = browser_page
+    page.goto(app_server)
+    wait_for_app(page)
+    assert page_errors(page) == []
+    body = page.inner_text("body")
+    assert "Tổng quan" in body and "Dữ liệu mẫu" in body
+    assert "Độ phủ hộ gia đình" in body
+    assert page.locator("[data-testid='stPlotlyChart']").count() >= 3
+    assert page.external_requests == [], page.external_requests
+
+
+@pytest.mark.parametrize("file,title,url", built_pages())
+def test_deep_link_to_every_page(app_server, browser_page, file, title, url):
+    page = browser_page
+    page.goto(f"{app_server}/{url}")
+    wait_for_app(page)
+    assert page_errors(page) == [], f"{file}: {page_errors(page)}"
+    assert title.replace('"', "") in page.inner_text("body").replace('"', "").replace("“", "").replace("”", "")
+    assert "Traceback" not in page.inner_text("body")
+    assert page.external_requests == [], page.external_requests
+
+
+def test_filters_live_in_the_url(app_server, browser_page):
+    page = browser_page
+    page.goto(f"{app_server}/?as_of=2024-06-30&phase=pilot")
+    wait_for_app(page)
+    body = page.inner_text("body")
+    assert "30/06/2024" in body
+    assert "giai đoạn: Thí điểm" in body
+    assert page_errors(page) == []
