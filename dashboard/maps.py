@@ -301,13 +301,16 @@ def layer_figure(layer: MapLayer, title: str | None = None, height: int = 620,
     classes = layer.classes
     fig = go.Figure()
     poly = f[f.drawn_as == "polygon"]
+    by_id = {feat["id"]: feat for feat in layer.geojson["features"]}
     for label in classes.order:
         part = poly[poly["class"] == label]
         if part.empty:
             continue
         color = classes.colors[label]
+        # each trace carries only its own features: the page sends each shape once
+        own = {"type": "FeatureCollection", "features": [by_id[c] for c in part["unit_code"]]}
         fig.add_trace(go.Choroplethmap(
-            geojson=layer.geojson, locations=part["unit_code"], featureidkey="id",
+            geojson=own, locations=part["unit_code"], featureidkey="id",
             z=[1] * len(part), colorscale=[[0, color], [1, color]], showscale=False,
             marker={"opacity": opacity, "line": {"color": OUTLINE, "width": 0.8}},
             customdata=np.stack([part["unit_code"], part["hover"]], axis=1),
