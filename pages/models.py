@@ -74,6 +74,16 @@ def _on_row_select(table_key: str, ids_key: str) -> None:
         _open_model(ids[rows[0]])
 
 
+def _map_chart(fig, key: str, query: str | None = None, params_: dict | None = None,
+               height: int = 450) -> None:
+    """Map figures (no x/y axes) drawn without ui.style_figure, offline (white-bg, no tiles)."""
+    fig.update_layout(separators=",.", font=dict(size=14), height=height,
+                      margin=dict(l=10, r=10, t=50, b=10), hoverlabel=dict(font_size=14))
+    st.plotly_chart(fig, config=ui.PLOT_CONFIG, key=key)
+    if query:
+        ui.sql_expander(query, params_ or {}, key=key)
+
+
 tabs = st.tabs(TABS, key="tab", bind="query-params", on_change="rerun")
 
 # 1. Registry: search + facets ------------------------------------------------------------------
@@ -166,15 +176,15 @@ with tabs[1]:
         with right:
             share = ui.run_query("models_field_share", **params)
             share = share.assign(field_label=share["field"].map(mr.field_label))
-            share["text"] = [f"{fmt.percent(p)} ({fmt.number(a)}/{fmt.number(n)} xã)"
+            share["text"] = [f"{fmt.percent(p)} · {fmt.number(a)}/{fmt.number(n)} xã"
                              for p, a, n in zip(share["share_pct"], share["communes_with_model"],
                                                 share["communes"])]
             fig = px.bar(share, x="share_pct", y="field_label", orientation="h", text="text",
                          color="field_label", color_discrete_map=FIELD_COLORS,
+                         category_orders={"field_label": [mr.field_label(x) for x in FIELDS]},
                          labels={"share_pct": "Tỷ lệ xã, phường (%)", "field_label": ""})
             fig.update_layout(title="Tỷ lệ xã, phường có ít nhất một mô hình đang hoạt động",
-                              showlegend=False, xaxis=dict(range=[0, 115]),
-                              yaxis=dict(autorange="reversed"))
+                              showlegend=False, xaxis=dict(range=[0, 140]))
             fig.update_traces(textposition="outside", cliponaxis=False)
             ui.chart(fig, "mo_share", "models_field_share", params, height=380)
 
@@ -206,7 +216,7 @@ with tabs[1]:
         st.subheader("Mô hình trên 1.000 hộ theo xã, phường")
         per = ui.run_query("models_per_household", **params)
         placed = per.dropna(subset=["latitude", "longitude"])
-        c_map, c_tab = st.columns([3, 2])
+        c_map, c_tab = st.container(), st.container()
         with c_map:
             if placed.empty:
                 st.info("Chưa có tọa độ của các xã (mã xã không thuộc danh mục 2025).")
@@ -215,6 +225,8 @@ with tabs[1]:
                     placed, lat="latitude", lon="longitude", size="active_models",
                     color="models_per_1000_households", color_continuous_scale="YlGn",
                     hover_name="commune_name", size_max=18, map_style="white-bg", zoom=8.3,
+                    center=dict(lat=float(placed["latitude"].mean()),
+                                lon=float(placed["longitude"].mean())),
                     custom_data=["active_models", "households", "models_per_1000_households"],
                     labels={"models_per_1000_households": "Mô hình/1.000 hộ"})
                 fig.update_traces(hovertemplate="<b>%{hovertext}</b><br>Mô hình đang hoạt động: "
@@ -223,7 +235,7 @@ with tabs[1]:
                                                 "<extra></extra>")
                 fig.update_layout(title="Mỗi chấm là một xã: kích thước = số mô hình, màu = mô "
                                         "hình trên 1.000 hộ")
-                ui.chart(fig, "mo_per_hh_map", height=520)
+                _map_chart(fig, "mo_per_hh_map", height=520)
         with c_tab:
             ui.table(per[["commune_code", "commune_name", "households", "active_models",
                           "models_per_1000_households"]], "mo_per_hh", "models_per_household",
@@ -232,7 +244,7 @@ with tabs[1]:
                              "households": "Số hộ", "active_models": "Mô hình đang hoạt động",
                              "models_per_1000_households": "Mô hình/1.000 hộ"},
                      column_config={"Số hộ": ui.number_column("Số hộ"),
-                                    "Mô hình/1.000 hộ": ui.number_column("Mô hình/1.000 hộ", 2)},
+                                    "Mô hình/1.000 hộ": ui.number_column("Mô hình/1.000 hộ")},
                      height=440)
 
 # 3. Gaps ---------------------------------------------------------------------------------------
@@ -243,9 +255,11 @@ with tabs[2]:
         st.markdown("**Xã, phường còn trống** — không có mô hình nào đang hoạt động, hoặc không có "
                     "mô hình trong một lĩnh vực; kèm số hộ để thấy khoảng trống liên quan bao "
                     "nhiêu người dân.")
+        st.caption("Số xã, phường còn trống (và số hộ của các xã đó):")
         cols = st.columns(len(summary))
         for col, row in zip(cols, summary.itertuples()):
-            col.metric(row.label, f"{fmt.number(row.communes)} xã",
+            col.metric("Chưa có mô hình nào" if row.gap == "any" else mr.field_label(row.gap),
+                       f"{fmt.number(row.communes)} xã",
                        f"{fmt.number(row.households)} hộ", delta_color="off",
                        delta_arrow="off")
         _from_url("gap", default="any", allowed=["any", *FIELDS])
@@ -257,6 +271,7 @@ with tabs[2]:
         gap = mr.gaps(gap_rows, None if choice == "any" else choice)
         if gap.empty:
             st.success("Mọi xã, phường đang chọn đều có mô hình loại này.")
+            st.stop()
         labels = {"commune_code": "Mã xã", "commune_name": "Xã, phường", "households": "Số hộ",
                   "active_models": "Mô hình đang hoạt động", "fields_missing": "Số lĩnh vực trống",
                   "models_per_1000_households": "Mô hình/1.000 hộ",
@@ -365,8 +380,8 @@ with tabs[4]:
                     where_text = ("Vị trí mô hình" if m["point_source"] == "model"
                                   else "Vị trí gần đúng: tâm của " + (m["commune_name"] or "xã"))
                     fig.update_layout(title=where_text)
-                    ui.chart(fig, "mo_card_map", "models_card", {"model_id": model_id},
-                             height=380)
+                    _map_chart(fig, "mo_card_map", "models_card", {"model_id": model_id},
+                               height=380)
                 else:
                     st.info("Mô hình chưa có tọa độ và đơn vị không thuộc một xã có trong danh "
                             "mục, nên chưa đặt được lên bản đồ.")
