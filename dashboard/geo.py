@@ -58,6 +58,7 @@ class BoundaryReport:
     features: int = 0
     code_property: str | None = None
     candidates: dict[str, int] = field(default_factory=dict)   # property -> matching features
+    properties: list[str] = field(default_factory=list)        # every property of the file
     matched: list[str] = field(default_factory=list)           # unit codes with a feature
     unmatched_features: list[dict] = field(default_factory=list)  # {row, value, name}
     units_without_feature: list[dict] = field(default_factory=list)  # {unit_code, unit_name}
@@ -120,6 +121,7 @@ class BoundaryReport:
     def as_dict(self) -> dict:
         return {"file_name": self.file_name, "features": self.features,
                 "code_property": self.code_property, "candidates": self.candidates,
+                "properties": self.properties,
                 "matched": len(self.matched), "unmatched_features": self.unmatched_features,
                 "units_without_feature": self.units_without_feature,
                 "repaired": self.repaired, "errors": self.errors, "ok": self.ok,
@@ -428,6 +430,7 @@ def prepare(gdf: gpd.GeoDataFrame, units: pd.DataFrame, code_property: str | Non
             report: BoundaryReport) -> pd.DataFrame | None:
     """Match, repair, merge duplicates and simplify -> rows for `boundaries` (None on errors)."""
     report.features = len(gdf)
+    report.properties = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     prop, counts = detect_code_property(gdf, units)
     report.candidates = counts
     if code_property is not None:
