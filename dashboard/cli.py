@@ -67,10 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
 
     p = sub.add_parser("sql", help="chạy một câu lệnh SELECT trong môi trường an toàn")
-    p.add_argument("statement")
-    _db_arg(p)
-    p.add_argument("--format", choices=["csv", "json"], default="csv")
-    p.add_argument("--timeout", type=float, default=None, help="giây (mặc định 5)")
+    from . import sandbox
+
+    sandbox.add_arguments(p)
 
     sub.add_parser("docs", help="tạo lại docs/data-contract.md từ contract.py")
     return parser
