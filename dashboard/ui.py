@@ -210,14 +210,14 @@ def _sql_page_exists() -> bool:
 
 
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
+    """CSV (UTF-8 with BOM) and XLSX downloads, built only when clicked."""
     stem = exports.file_stem(title or name)
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("⬇ CSV", exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
-                       key=f"{key}_csv", width="stretch")
-    c2.download_button("⬇ Excel", exports.to_xlsx_bytes(df, title=title), f"{stem}.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"{key}_xlsx", width="stretch")
-
+    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
+                       key=f"{key}_csv", width="stretch", on_click="ignore")
+    c2.download_button("⬇ Excel", lambda: exports.to_xlsx_bytes(df, title=title),
+                       f"{stem}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", width="stretch",
+                       on_click="ignore")
 
 def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
           title: str | None = None, column_config: dict | None = None,
@@ -265,11 +265,9 @@ def vi_style(df: pd.DataFrame):
 
 
 def number_column(label: str, digits: int = 0, pct: bool = False):
-    """A Vietnamese-formatted number column (st.column_config)."""
-    if pct:
-        return st.column_config.NumberColumn(label, format="%.1f %%")
-    return st.column_config.NumberColumn(label, format="localized" if digits == 0 else
-                                         f"%.{digits}f")
+    """Column settings for a numeric column. The Vietnamese display (1.234,5) comes from
+    vi_style; a column_config number format would use the browser's locale instead."""
+    return st.column_config.Column(label + (" (%)" if pct and "%" not in label else ""))
 
 
 COMMON_LABELS = {
