@@ -158,6 +158,8 @@ def style_figure(fig, height: int | None = None):
                       legend_title_text="", hoverlabel=dict(font_size=14))
     # thousands as 10.000, never 10k: numeric value axes get a full-number format
     for trace in fig.data:
+        if not hasattr(trace, "x") or not hasattr(trace, "y"):   # maps, pies
+            continue
         horizontal = getattr(trace, "orientation", None) == "h"
         values = trace.x if horizontal else trace.y
         if values is not None and len(values) and all(
