@@ -247,7 +247,7 @@ with tab_history:
             st.markdown("**Tệp gốc**")
             original = history.archived_file(db, chosen)
             if original:
-                st.download_button("⬇ Tải lại tệp gốc", original[1], original[0],
+                st.download_button("Tải lại tệp gốc", original[1], original[0],
                                    key=f"hist_file_{chosen}", icon=":material/download:")
                 st.caption(f"SHA-256: `{b['sha256']}`")
             else:
@@ -268,7 +268,7 @@ with tab_history:
                                           key=f"hist_cascade_{chosen}")
                 sure = st.checkbox(f"Tôi xác nhận đưa dữ liệu về trạng thái trước lô {chosen}",
                                    key=f"hist_sure_{chosen}")
-                if st.button(f"Hoàn tác lô {chosen}", disabled=not sure or (later and not cascade),
+                if st.button(f"Hoàn tác lô {chosen}", disabled=not sure or (bool(later) and not cascade),
                              key=f"hist_undo_{chosen}", icon=":material/undo:"):
                     try:
                         res = history.rollback(db, chosen, cascade=cascade)

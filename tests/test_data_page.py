@@ -1,0 +1,134 @@
+"""The Data page as a new user meets it: AppTest for the structure, then a real browser flow:
+template → fill → upload → check → commit → Overview → broken file → annotated file back →
+rollback, with the table compared before and after."""
+import io
+import os
+import re
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from conftest import start_app, wait_for_app, page_errors
+from dashboard import history, queries, store
+
+
+def test_page_structure_apptest(demo_copy, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = AppTest.from_file("../dashboard/app.py", default_timeout=120)
+    at.run()
+    at.switch_page("../pages/data.py")
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Dữ liệu"
+    assert [t.label for t in at.tabs] == ["Tải lên", "Lịch sử nhập", "Mẫu tệp"]
+    assert any("Dung lượng tệp tối đa 200 MB" in c.value for c in at.caption)
+    assert at.selectbox(key="data_dataset").options[:4] == [
+        "Đơn vị — Đơn vị hành chính và thôn/tổ dân phố",
+        "Tổ dân vận — Tổ dân vận cộng đồng / tổ tự quản",
+        'Mô hình — Mô hình "Dân vận khéo"', "Chỉ số — Chỉ số kết quả"]
+    assert len(at.selectbox(key="hist_batch").options) == 5   # the demo's five batches
+
+
+def _select(page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option).first.click()
+    wait_for_app(page)
+
+
+def _metric(page, label: str) -> str:
+    m = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return m.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def _upload(page, path) -> None:
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.wait_for_timeout(500)
+    wait_for_app(page)
+
+
+def test_browser_flow(demo_copy, browser_page, tmp_path):
+    db = store.Database(demo_copy)
+    cells_before = history.table_snapshot(db, "cells")
+    kpi_before = int(queries.run(db, "kpi_overview", {}).iloc[0].cells)
+    db.close()
+    proc, url = start_app(demo_copy)
+    page = browser_page
+    try:
+        page.goto(url + "/du-lieu")
+        wait_for_app(page)
+        assert page.get_by_text("Dung lượng tệp tối đa 200 MB").count() == 1
+        _select(page, "Bộ dữ liệu", "Tổ dân vận — Tổ dân vận cộng đồng / tổ tự quản")
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="⬇ Mẫu Excel").first.click()
+        template = tmp_path / dl.value.suggested_filename
+        dl.value.save_as(template)
+        assert template.name == "mau_cells.xlsx"
+        # fill it in as an Excel user would
+        wb = load_workbook(template)
+        ws = wb["Dữ liệu"]
+        import datetime as dt
+        for i in range(3):
+            ws.append([f"TN{i}", f"Tổ mới {i}", "Tổ dân vận cộng đồng", "09499-01",
+                       "Nhân rộng", dt.datetime(2024, 5, 1), None, 6, 40, None])
+        good = tmp_path / "to_moi.xlsx"
+        wb.save(good)
+        _upload(page, good)
+        assert _metric(page, "Dòng mới") == "3"
+        assert _metric(page, "Bị từ chối") == "0"
+        page.get_by_role("button", name="Ghi vào cơ sở dữ liệu").click()
+        wait_for_app(page)
+        flash = page.get_by_text(re.compile(r"Đã ghi lô số \d+"))
+        assert flash.count() == 1
+        batch = int(re.search(r"lô số (\d+)", flash.inner_text()).group(1))
+        page.screenshot(path="/tmp/data_page_committed.png", full_page=True)
+
+        page.goto(url + "/tong-quan")
+        wait_for_app(page)
+        shown = _metric(page, "Tổ đang hoạt động")
+        assert int(shown.replace(".", "")) == kpi_before + 3
+
+        # a broken file: unknown village, a word where a number goes
+        page.goto(url + "/du-lieu")
+        wait_for_app(page)
+        _select(page, "Bộ dữ liệu", "Tổ dân vận — Tổ dân vận cộng đồng / tổ tự quản")
+        bad = tmp_path / "to_loi.csv"
+        bad.write_text("Mã tổ,Tên tổ,Mã thôn/xã,Giai đoạn,Ngày thành lập,Số thành viên,"
+                       "Số hộ phụ trách\nTX1,Tổ lỗi,Phuc Hoa,Thí điểm,01/02/2024,sáu,40\n",
+                       encoding="utf-8")
+        _upload(page, bad)
+        assert _metric(page, "Bị từ chối") == "1"
+        assert page.get_by_text("Tệp có lỗi nên").count() == 1
+        assert page.get_by_role("button", name="Ghi vào cơ sở dữ liệu").count() == 0
+        page.screenshot(path="/tmp/data_page_errors.png", full_page=True)
+        with page.expect_download() as dl:
+            page.get_by_role("button", name=re.compile("đánh dấu ô lỗi")).click()
+        annotated = tmp_path / "annotated.xlsx"
+        dl.value.save_as(annotated)
+        assert dl.value.suggested_filename == "to_loi_kiem_tra.xlsx"
+        ws = load_workbook(annotated)["Dữ liệu"]
+        assert "Xã Phúc Hòa" in ws["C2"].comment.text
+        assert "không phải số nguyên" in ws["F2"].comment.text
+
+        # roll the first batch back
+        page.get_by_role("tab", name="Lịch sử nhập").click()
+        wait_for_app(page)
+        page.get_by_text(f"Tôi xác nhận đưa dữ liệu về trạng thái trước lô {batch}").click()
+        wait_for_app(page)
+        page.screenshot(path="/tmp/data_page_history.png", full_page=True)
+        page.get_by_role("button", name=re.compile(f"Hoàn tác lô {batch}$")).click()
+        wait_for_app(page)
+        assert page.get_by_text(f"Đã hoàn tác lô {batch}").count() == 1
+        page.screenshot(path="/tmp/data_page_rollback.png", full_page=True)
+        # only the expected "file has errors" box (the broken upload is still in the other tab)
+        assert [e for e in page_errors(page) if "Tệp có lỗi nên" not in e] == []
+        assert page.external_requests == []
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    db = store.Database(demo_copy)
+    pd.testing.assert_frame_equal(history.table_snapshot(db, "cells"), cells_before)
+    assert db.scalar("SELECT status FROM batches WHERE batch_id = ?", [batch]) == "rolled_back"
+    db.close()
