@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -69,7 +70,16 @@ class Database:
         self.read_only = read_only
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            # DuckDB opens a file in one mode per process: a second Database on a file this
+            # process already holds in the other mode shares that connection instead.
+            other = _live_database(self.path)
+            if other is None or "different configuration" not in str(exc):
+                raise
+            self.con = other.con.cursor()
+        _LIVE.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
         self.write_lock = threading.RLock()
         if not read_only:
             self.ensure_schema()
@@ -143,8 +153,21 @@ class Database:
     def next_batch_id(self, cur) -> int:
         return int(cur.execute("SELECT nextval('batch_seq')").fetchone()[0])
 
+    closed = False
+
     def close(self) -> None:
+        self.closed = True
         self.con.close()
+
+
+_LIVE: dict[str, "weakref.WeakSet[Database]"] = {}
+
+
+def _live_database(path: Path) -> "Database | None":
+    for db in list(_LIVE.get(str(Path(path).resolve()), ())):
+        if not db.closed:
+            return db
+    return None
 
 
 _OPEN: dict[tuple[str, bool], Database] = {}

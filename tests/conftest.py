@@ -123,7 +123,7 @@ def browser_page(browser):
     context.close()
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
+def wait_for_app(page, timeout: float = 120_000) -> None:
     """Wait until Streamlit has finished running the script."""
     page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']",
                            timeout=timeout)
