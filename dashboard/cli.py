@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--valid-rows-only", action="store_true",
                    help="ghi các dòng hợp lệ, bỏ các dòng lỗi")
     p.add_argument("--code-property", help="(boundaries) thuộc tính chứa mã đơn vị")
+    p.add_argument("--old-codes", action="store_true",
+                   help="tệp dùng mã xã cũ (trước 01/07/2025)")
+    p.add_argument("--choose", action="append", default=[], metavar="MÃ_CŨ=MÃ_MỚI",
+                   help="chọn xã mới cho một xã cũ bị chia (lặp lại được)")
 
     p = sub.add_parser("query", help="chạy một truy vấn có tên trong queries/")
     p.add_argument("name")
@@ -113,9 +117,15 @@ def cmd_import(args) -> int:
     if not Path(args.file).is_file():
         print(f"Không tìm thấy tệp «{args.file}».", file=sys.stderr)
         return EXIT_USAGE
+    bad = [c for c in args.choose if "=" not in c]
+    if bad:
+        print(f"--choose phải có dạng MÃ_CŨ=MÃ_MỚI: «{bad[0]}»", file=sys.stderr)
+        return EXIT_USAGE
+    choices = dict(c.split("=", 1) for c in args.choose)
     db = _open(args)
     report = ingest.import_file(db, args.dataset, args.file, dry_run=args.dry_run,
-                                valid_rows_only=args.valid_rows_only)
+                                valid_rows_only=args.valid_rows_only,
+                                legacy_choices=choices, legacy_codes=args.old_codes)
     print(report.summary_text())
     return EXIT_OK if report.ok else EXIT_DATA
 
