@@ -143,8 +143,7 @@ def sync_params(**values) -> None:
 def demo_banner() -> None:
     if get_db().is_demo():
         st.warning("**Dữ liệu mẫu — số liệu giả lập.** Tỉnh Bắc Ninh với 99 xã, phường thật "
-                   "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.",
-                   icon="🧪")
+                   "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.")
 
 
 def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False):
