@@ -234,7 +234,9 @@ if not last:
     st.info("Viết một câu lệnh SELECT hoặc chọn một truy vấn mẫu rồi bấm **Chạy**.")
 elif last["error"] is not None:
     err = last["error"]
-    icon = {"timeout": "⏱️", "memory": "💾", "refused": "🚫", "busy": "⏳"}.get(err.kind, "⚠️")
+    icon = {"timeout": ":material/timer:", "memory": ":material/memory:",
+            "refused": ":material/block:", "busy": ":material/hourglass_empty:"}.get(
+        err.kind, ":material/warning:")
     st.error(err.message, icon=icon)
 else:
     res = last["result"]
@@ -247,11 +249,8 @@ else:
             f"Kết quả có hơn {fmt.number(res.row_limit)} dòng nên chỉ hiển thị "
             f"{fmt.number(res.row_limit)} dòng đầu. Nút tải xuống bên dưới chạy lại câu lệnh "
             f"và lấy toàn bộ kết quả (tối đa {fmt.number(limits.download_rows)} dòng).",
-            icon="✂️")
-    numeric = {c: st.column_config.NumberColumn(format="localized")
-               for c in df.columns if str(df[c].dtype) in ("int64", "Int64", "float64",
-                                                          "int32", "Int32", "float32")}
-    st.dataframe(df, hide_index=True, width="stretch", height=420, column_config=numeric)
+            icon=":material/content_cut:")
+    st.dataframe(ui.vi_style(df), hide_index=True, width="stretch", height=420)
     stem = exports.file_stem(ss.get("sql_example") or "phan_tich_sql")
     run_sql, run_params = last["sql"], last["params"]
 
