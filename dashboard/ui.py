@@ -206,8 +206,16 @@ def _param_text(v, plain: bool = False) -> str:
     return str(v)
 
 
+PROFILE_COLUMN = "Hồ sơ xã"
+PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in app.PAGES
+
+
+def _page_exists(file: str) -> bool:
+    return (Path(__file__).resolve().parent.parent / "pages" / file).exists()
+
+
 def _sql_page_exists() -> bool:
-    return (Path(__file__).resolve().parent.parent / "pages" / "sql.py").exists()
+    return _page_exists("sql.py")
 
 
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
@@ -222,12 +230,22 @@ def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -
 
 def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
           title: str | None = None, column_config: dict | None = None,
-          labels: dict | None = None, height: int | None = None) -> None:
-    """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'."""
+          labels: dict | None = None, height: int | None = None,
+          commune_link: str | None = None) -> None:
+    """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
+    commune_link: the column holding commune codes; adds a link to each commune's profile."""
     shown = df.rename(columns=labels or {})
+    linked = shown
+    config = dict(column_config or {})
+    if commune_link and commune_link in df.columns and _page_exists("commune.py"):
+        linked = shown.copy()
+        linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
+                      [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
+                       for c in df[commune_link]])
+        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
+            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
-    st.dataframe(vi_style(shown), hide_index=True, width="stretch",
-                 column_config=column_config, **kw)
+    st.dataframe(vi_style(linked), hide_index=True, width="stretch", column_config=config, **kw)
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)

@@ -68,7 +68,7 @@ with tabs[0]:
     shown = search(communes, "cov_q_communes")
     ui.table(shown, key="cov_communes", query="coverage_by_unit",
              params={"level": "commune", **params}, title="Độ phủ theo xã, phường",
-             labels=LABELS)
+             labels=LABELS, commune_link="unit_code")
 
 with tabs[1]:
     c1, c2 = st.columns([3, 2])
@@ -80,7 +80,7 @@ with tabs[1]:
         shown = shown[shown.unit_code.isin(planner.below_target(shown, target).unit_code)]
     ui.table(shown, key="cov_villages", query="coverage_by_unit",
              params={"level": "village", **params}, title="Độ phủ theo thôn, tổ dân phố",
-             labels=LABELS)
+             labels=LABELS, commune_link="parent_code")
 
 with tabs[2]:
     if cells.empty:
@@ -159,7 +159,7 @@ with tabs[4]:
                     "uncovered_households", "coverage_pct", "cells", "villages",
                     "villages_needing_cells", "shortfall_households", "new_cells"]],
              key="plan_communes", query="coverage_by_unit", params={"level": "commune", **params},
-             title="Kế hoạch bổ sung tổ theo xã", labels=LABELS)
+             title="Kế hoạch bổ sung tổ theo xã", labels=LABELS, commune_link="unit_code")
     st.subheader("Theo thôn, tổ dân phố")
     ui.table(vplan[["priority", "unit_code", "unit_name", "parent_code", "households",
                     "households_covered", "uncovered_households", "coverage_pct", "cells",

@@ -239,7 +239,7 @@ with tabs[1]:
         with c_tab:
             ui.table(per[["commune_code", "commune_name", "households", "active_models",
                           "models_per_1000_households"]], "mo_per_hh", "models_per_household",
-                     params, title="Mô hình trên 1.000 hộ theo xã",
+                     params, title="Mô hình trên 1.000 hộ theo xã", commune_link="commune_code",
                      labels={"commune_code": "Mã xã", "commune_name": "Xã, phường",
                              "households": "Số hộ", "active_models": "Mô hình đang hoạt động",
                              "models_per_1000_households": "Mô hình/1.000 hộ"},

@@ -91,4 +91,4 @@ for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top")
         ui.chart(fig, f"cov_{key}", height=380)
 ui.table(cov, key="cov_table", query="coverage_by_unit",
          params={"level": "commune", **params}, title="Độ phủ theo xã",
-         labels=ui.COMMON_LABELS)
+         labels=ui.COMMON_LABELS, commune_link="unit_code")

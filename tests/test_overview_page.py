@@ -32,3 +32,13 @@ def test_overview_with_url_filters(at):
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Xã có tổ"] == "2 / 2"
+
+
+def test_commune_table_links_to_the_profile(at):
+    at.run()
+    frames = [d.value for d in at.dataframe]
+    linked = [f for f in frames if "Hồ sơ xã" in f.columns]
+    assert linked, "the commune table has a profile link column"
+    urls = list(linked[0]["Hồ sơ xã"])
+    codes = list(linked[0]["Mã"])
+    assert urls[0] == f"ho-so-xa?commune={codes[0]}"
