@@ -376,53 +376,41 @@ def store_boundaries(db, frame: pd.DataFrame, *, file_name: str, sha256: str | N
     """Upsert rows (unit_code, geometry_wkb, display_geojson, approximate, source) in one
     transaction with its batch -> (batch_id, rows_new, rows_updated)."""
     codes = list(frame["unit_code"])
-    with db.write_lock:
-        cur = db.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            before = {r[0]: dict(zip(["unit_code", "geometry_wkb", "display_geojson",
-                                      "approximate", "source", "batch_id"], r))
-                      for r in cur.execute(
-                          "SELECT unit_code, geometry_wkb, display_geojson, approximate, source,"
-                          " batch_id FROM boundaries WHERE list_contains(?, unit_code)",
-                          [codes]).fetchall()}
-            batch_id = db.next_batch_id(cur)
-            rows_updated = sum(1 for c in codes if c in before)
-            rows_new = len(codes) - rows_updated
-            archive = None
-            if data is not None:   # the uploaded file is kept, like every other import
-                from .ingest import archive_file
-                archive = archive_file(db, batch_id, file_name or "ranh_gioi", data)
-            cur.execute(
-                "INSERT INTO batches (batch_id, created_at, dataset, file_name, sha256, rows_new,"
-                " rows_updated, rows_unchanged, rows_rejected, status, mode, created_by, note,"
-                " archive_path) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 'committed', ?, ?, ?, ?)",
-                [batch_id, dt.datetime.now(), DATASET, file_name, sha256, rows_new,
-                 rows_updated, mode, created_by, note, archive])
-            out = frame.assign(batch_id=batch_id)[
-                ["unit_code", "geometry_wkb", "display_geojson", "approximate", "source",
-                 "batch_id"]]
-            changes = pd.DataFrame({
-                "batch_id": batch_id, "dataset": DATASET,
-                "row_key": [json.dumps([c], ensure_ascii=False) for c in codes],
-                "before_json": [_row_json(before[c]) if c in before else None for c in codes],
-                "after_json": [_row_json(r) for r in out.to_dict("records")]})
-            cur.execute("DELETE FROM boundaries WHERE list_contains(?, unit_code)", [codes])
-            cur.register("_b_rows", out)
-            cur.execute("INSERT INTO boundaries SELECT * FROM _b_rows")
-            cur.unregister("_b_rows")
-            cur.register("_b_changes", changes)
-            cur.execute("INSERT INTO batch_changes SELECT * FROM _b_changes")
-            cur.unregister("_b_changes")
-            cur.execute("COMMIT")
-        except BaseException:
-            try:
-                cur.execute("ROLLBACK")
-            except Exception:
-                pass
-            raise
-        finally:
-            cur.close()
+    with db.transaction() as cur:
+        before = {r[0]: dict(zip(["unit_code", "geometry_wkb", "display_geojson",
+                                  "approximate", "source", "batch_id"], r))
+                  for r in cur.execute(
+                      "SELECT unit_code, geometry_wkb, display_geojson, approximate, source,"
+                      " batch_id FROM boundaries WHERE list_contains(?, unit_code)",
+                      [codes]).fetchall()}
+        batch_id = db.next_batch_id(cur)
+        rows_updated = sum(1 for c in codes if c in before)
+        rows_new = len(codes) - rows_updated
+        archive = None
+        if data is not None:   # the uploaded file is kept, like every other import
+            from .ingest import archive_file
+            archive = archive_file(db, batch_id, file_name or "ranh_gioi", data)
+        cur.execute(
+            "INSERT INTO batches (batch_id, created_at, dataset, file_name, sha256, rows_new,"
+            " rows_updated, rows_unchanged, rows_rejected, status, mode, created_by, note,"
+            " archive_path) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 'committed', ?, ?, ?, ?)",
+            [batch_id, dt.datetime.now(), DATASET, file_name, sha256, rows_new,
+             rows_updated, mode, created_by, note, archive])
+        out = frame.assign(batch_id=batch_id)[
+            ["unit_code", "geometry_wkb", "display_geojson", "approximate", "source",
+             "batch_id"]]
+        changes = pd.DataFrame({
+            "batch_id": batch_id, "dataset": DATASET,
+            "row_key": [json.dumps([c], ensure_ascii=False) for c in codes],
+            "before_json": [_row_json(before[c]) if c in before else None for c in codes],
+            "after_json": [_row_json(r) for r in out.to_dict("records")]})
+        cur.execute("DELETE FROM boundaries WHERE list_contains(?, unit_code)", [codes])
+        cur.register("_b_rows", out)
+        cur.execute("INSERT INTO boundaries SELECT * FROM _b_rows")
+        cur.unregister("_b_rows")
+        cur.register("_b_changes", changes)
+        cur.execute("INSERT INTO batch_changes SELECT * FROM _b_changes")
+        cur.unregister("_b_changes")
     return batch_id, rows_new, rows_updated
 
 

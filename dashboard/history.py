@@ -205,41 +205,29 @@ def rollback(db: Database, batch_id: int, cascade: bool = False,
     transaction. Raises RollbackError / RollbackConflict; nothing changes when it raises."""
     batch_id = int(batch_id)
     result = RollbackResult()
-    with db.write_lock:
-        cur = db.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            row = cur.execute("SELECT status FROM batches WHERE batch_id = ?",
-                              [batch_id]).fetchone()
-            if row is None:
-                raise RollbackError(f"Không có lô nhập số {batch_id}.")
-            if row[0] != "committed":
-                raise RollbackError(f"Lô {batch_id} đã được hoàn tác trước đó.")
-            later, shared = dependent_batches(db, batch_id, cur)
-            if later and not cascade:
-                raise RollbackConflict(batch_id, later, shared)
-            order = sorted(later, reverse=True) + [batch_id]
-            now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
-            for b in order:
-                changes = _changes(cur, [b])
-                for dataset, group in changes.groupby("dataset", sort=False):
-                    _undo_dataset(cur, dataset, group, result)
-                note = f"Hoàn tác lúc {now}" + (f" bởi {by}" if by else "")
-                if b != batch_id:
-                    note += f" (cùng với lô {batch_id})"
-                cur.execute("UPDATE batches SET status = 'rolled_back', note = "
-                            "CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' · ' || ? "
-                            "END WHERE batch_id = ?", [note, note, b])
-                result.batches.append(b)
-            cur.execute("COMMIT")
-        except BaseException:
-            try:
-                cur.execute("ROLLBACK")
-            except Exception:
-                pass
-            raise
-        finally:
-            cur.close()
+    with db.transaction() as cur:
+        row = cur.execute("SELECT status FROM batches WHERE batch_id = ?",
+                          [batch_id]).fetchone()
+        if row is None:
+            raise RollbackError(f"Không có lô nhập số {batch_id}.")
+        if row[0] != "committed":
+            raise RollbackError(f"Lô {batch_id} đã được hoàn tác trước đó.")
+        later, shared = dependent_batches(db, batch_id, cur)
+        if later and not cascade:
+            raise RollbackConflict(batch_id, later, shared)
+        order = sorted(later, reverse=True) + [batch_id]
+        now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+        for b in order:
+            changes = _changes(cur, [b])
+            for dataset, group in changes.groupby("dataset", sort=False):
+                _undo_dataset(cur, dataset, group, result)
+            note = f"Hoàn tác lúc {now}" + (f" bởi {by}" if by else "")
+            if b != batch_id:
+                note += f" (cùng với lô {batch_id})"
+            cur.execute("UPDATE batches SET status = 'rolled_back', note = "
+                        "CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' · ' || ? "
+                        "END WHERE batch_id = ?", [note, note, b])
+            result.batches.append(b)
     return result
 
 

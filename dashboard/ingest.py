@@ -706,44 +706,32 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
     changed = rows[[s != "unchanged" for s in status]]
     befores = [b for b, s in zip(before, status) if s != "unchanged"]
     typed = _typed_frame(ds, changed)
-    with db.write_lock:
-        cur = db.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            batch_id = db.next_batch_id(cur)
-            archive = archive_file(db, batch_id, report.file_name, data) if data else None
-            cur.execute(
-                "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?, ?, ?, ?)",
-                [batch_id, dt.datetime.now(), ds.name, report.file_name, report.sha256,
-                 report.new, report.updated, report.unchanged, report.rejected, report.mode,
-                 created_by, None, archive])
-            if len(typed):
-                if progress:
-                    progress(0.5, "Đang ghi dữ liệu…")
-                cur.register("_typed", typed)
-                cols = ", ".join(ds.names)
-                cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} FROM _typed")
-                cur.unregister("_typed")
-                changes = pd.DataFrame({
-                    "batch_id": batch_id, "dataset": ds.name,
-                    "row_key": [_json_key([getattr(r, k) for k in ds.key])
-                                for r in changed.itertuples(index=False)],
-                    "before_json": [to_json_row(b) if b is not None else None for b in befores],
-                    "after_json": [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
-                                   for r in changed.itertuples(index=False)],
-                })
-                cur.register("_changes", changes)
-                cur.execute("INSERT INTO batch_changes SELECT * FROM _changes")
-                cur.unregister("_changes")
-            cur.execute("COMMIT")
-        except BaseException:
-            try:
-                cur.execute("ROLLBACK")
-            except Exception:
-                pass
-            raise
-        finally:
-            cur.close()
+    with db.transaction() as cur:
+        batch_id = db.next_batch_id(cur)
+        archive = archive_file(db, batch_id, report.file_name, data) if data else None
+        cur.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?, ?, ?, ?)",
+            [batch_id, dt.datetime.now(), ds.name, report.file_name, report.sha256,
+             report.new, report.updated, report.unchanged, report.rejected, report.mode,
+             created_by, None, archive])
+        if len(typed):
+            if progress:
+                progress(0.5, "Đang ghi dữ liệu…")
+            cur.register("_typed", typed)
+            cols = ", ".join(ds.names)
+            cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} FROM _typed")
+            cur.unregister("_typed")
+            changes = pd.DataFrame({
+                "batch_id": batch_id, "dataset": ds.name,
+                "row_key": [_json_key([getattr(r, k) for k in ds.key])
+                            for r in changed.itertuples(index=False)],
+                "before_json": [to_json_row(b) if b is not None else None for b in befores],
+                "after_json": [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
+                               for r in changed.itertuples(index=False)],
+            })
+            cur.register("_changes", changes)
+            cur.execute("INSERT INTO batch_changes SELECT * FROM _changes")
+            cur.unregister("_changes")
     if progress:
         progress(1.0, "Đã ghi xong.")
     return batch_id

@@ -7,6 +7,7 @@ shared by the whole process (the app caches it with st.cache_resource).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -121,6 +122,26 @@ class Database:
             finally:
                 cur.close()
             reference.ensure_loaded(self)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One write transaction under the process write lock, on its own cursor: commits
+        when the block ends, rolls back and re-raises on any exception (a killed process
+        leaves no trace either: DuckDB never makes an uncommitted transaction durable)."""
+        with self.write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except Exception:
+                    pass
+                raise
+            finally:
+                cur.close()
 
     # -- metadata --------------------------------------------------------------------------
     def get_meta(self, key: str, default: str | None = None) -> str | None:
