@@ -213,8 +213,6 @@ def _parse_column(col: Column, texts: pd.Series):
     if col.type == "text":
         return pd.Series([t if t else None for t in texts], index=texts.index,
                          dtype=object), errors
-    parser = {"integer": values.parse_integer, "decimal": values.parse_decimal,
-              "date": values.parse_date, "month": values.parse_month}.get(col.type)
     if col.type == "enum":
         lookup = col.enum_lookup()
 
@@ -224,6 +222,9 @@ def _parse_column(col: Column, texts: pd.Series):
                 raise ValueError("giá trị không hợp lệ; dùng một trong: " + ", ".join(
                     f"{c} ({contract.enum_label(col.enum, c)})" for c in col.enum))
             return code
+    else:
+        parser = {"integer": values.parse_integer, "decimal": values.parse_decimal,
+                  "date": values.parse_date, "month": values.parse_month}[col.type]
     cache: dict[str, object] = {}
     out = []
     for idx, t in texts.items():

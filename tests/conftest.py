@@ -47,6 +47,26 @@ def empty_db(tmp_path):
     db.close()
 
 
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def run_page(page: str, **params):
+    """AppTest of one page with URL parameters, run through the app frame (shared filters
+    first, then the page), as a deep link would."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(page)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,7 +4,6 @@ outside localhost."""
 import pytest
 
 from conftest import page_errors, wait_for_app
-from dashboard import app as _app_module  # noqa: F401  (importable entry)
 
 pytestmark = pytest.mark.browser
 

@@ -14,14 +14,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import evaluation, queries, store
 
-from conftest import page_errors, wait_for_app
+from conftest import run_page, page_errors, wait_for_app
 from test_sandbox import build_db
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "../pages/commune.py"
 AS_OF = dt.date(2025, 6, 30)
 
@@ -105,16 +103,7 @@ def open_page(small_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(small_path))
 
     def go(**params):
-        app = AppTest.from_file(APP, default_timeout=120)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        app.switch_page(PAGE)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        assert not app.exception
-        return app
+        return run_page(PAGE, **params)
     return go
 
 

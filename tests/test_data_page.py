@@ -1,8 +1,6 @@
 """The Data page as a new user meets it: AppTest for the structure, then a real browser flow:
 template → fill → upload → check → commit → Overview → broken file → annotated file back →
 rollback, with the table compared before and after."""
-import io
-import os
 import re
 
 import pandas as pd

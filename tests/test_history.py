@@ -1,5 +1,4 @@
 """History and rollback: tables compared before and after, conflicts, archived files."""
-import shutil
 
 import pandas as pd
 import pytest

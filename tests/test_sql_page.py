@@ -5,19 +5,16 @@ the app keeps serving another session while a slow statement runs.
 """
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import queries, sandbox, store
 
-from conftest import page_errors, wait_for_app
+from conftest import run_page, page_errors, wait_for_app
 from test_sandbox import READERS, WRITES, build_db
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "../pages/sql.py"
 
 
@@ -31,16 +28,7 @@ def open_page(small_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(small_path))
 
     def go(**params):
-        app = AppTest.from_file(APP, default_timeout=120)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        app.switch_page(PAGE)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        assert not app.exception
-        return app
+        return run_page(PAGE, **params)
     yield go
     sandbox.close_all()
 
