@@ -4,7 +4,6 @@ rollback, with the table compared before and after."""
 import re
 
 import pandas as pd
-import pytest
 from openpyxl import load_workbook
 
 from conftest import start_app, wait_for_app, page_errors
