@@ -42,10 +42,8 @@ def main() -> None:
                        initial_sidebar_state="expanded")
     page = st.navigation(build_pages(), position="sidebar")
     try:
-        db = ui.get_db()
         with st.sidebar:
-            prov = db.df("SELECT unit_name FROM units WHERE level = 'province' LIMIT 1")
-            st.caption("Ban Dân vận · " + (prov.unit_name[0] if len(prov) else "chưa có dữ liệu"))
+            st.caption("Ban Dân vận · " + (ui.province_name() or "chưa có dữ liệu"))
         ui.sidebar_filters()
         page.run()
     except Exception as exc:  # users never see a traceback

@@ -51,17 +51,14 @@ def run_query(name: str, **params) -> pd.DataFrame:
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
 
-@st.cache_data(show_spinner=False)
-def _communes(path: str, version: int) -> pd.DataFrame:
-    return _database(path).df(
-        "SELECT c.unit_code, c.unit_name, p.phase FROM units c "
-        "JOIN commune_phase(current_date) p ON p.commune_code = c.unit_code "
-        "WHERE c.level = 'commune' ORDER BY c.unit_name")
-
-
 def communes() -> pd.DataFrame:
-    db = get_db()
-    return _communes(str(db.path), db.data_version())
+    """Communes with their phase today (filter choices)."""
+    return run_query("filter_communes")
+
+
+def province_name() -> str:
+    names = communes().province_name.dropna()
+    return names.iloc[0] if len(names) else ""
 
 
 def _param_list(name: str) -> list[str]:

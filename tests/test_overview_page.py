@@ -8,18 +8,20 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture
-def at(demo_db, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+def at(demo_copy, monkeypatch):
+    # a private copy: the app process holds its database file open read-write, and the
+    # CLI tests need the shared demo file unlocked
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     return AppTest.from_file(APP, default_timeout=120)
 
 
-def test_overview_kpis_match_the_named_query(at, demo_db):
+def test_overview_kpis_match_the_named_query(at, demo_copy):
     from dashboard import queries, store
 
     at.run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    k = queries.run(store.open_db(str(demo_db)), "kpi_overview").iloc[0]
+    k = queries.run(store.open_db(str(demo_copy)), "kpi_overview").iloc[0]
     assert metrics["Tổ đang hoạt động"] == f"{int(k.cells):,}".replace(",", ".")
     assert metrics["Độ phủ hộ gia đình"].endswith("%")
     assert any("Dữ liệu mẫu" in w.value for w in at.warning)
