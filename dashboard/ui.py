@@ -51,9 +51,9 @@ def run_query(name: str, **params) -> pd.DataFrame:
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
 
-def communes() -> pd.DataFrame:
-    """Communes with their phase today (filter choices)."""
-    return run_query("filter_communes")
+def communes(as_of: dt.date | None = None) -> pd.DataFrame:
+    """Communes with their phase at as_of (filter choices)."""
+    return run_query("filter_communes", as_of=as_of or filters()["as_of"])
 
 
 def province_name() -> str:
@@ -69,8 +69,6 @@ def _param_list(name: str) -> list[str]:
 def sidebar_filters() -> dict:
     """Draw the shared filters in the sidebar; state lives in st.query_params so a link
     restores the view. Returns and stores the filter dict for the page."""
-    cs = communes()
-    names = dict(zip(cs.unit_code, cs.unit_name))
     qp_as_of = st.query_params.get("as_of")
     try:
         default_as_of = dt.date.fromisoformat(qp_as_of) if qp_as_of else dt.date.today()
@@ -81,6 +79,8 @@ def sidebar_filters() -> dict:
         as_of = st.date_input("Số liệu tính đến ngày", value=default_as_of, format="DD/MM/YYYY",
                               key="f_as_of", min_value=dt.date(2000, 1, 1),
                               max_value=dt.date(2100, 12, 31))
+        cs = communes(as_of)   # phases as they stood at the chosen date
+        names = dict(zip(cs.unit_code, cs.unit_name))
         phases = st.multiselect("Giai đoạn của xã", list(PHASE_LABELS),
                                 default=[p for p in _param_list("phase") if p in PHASE_LABELS],
                                 format_func=PHASE_LABELS.get, key="f_phase",
