@@ -128,6 +128,50 @@ def filter_caption(f: dict | None = None) -> str:
     return " · ".join(parts)
 
 
+def url_value(key: str, default, allowed=None):
+    """A widget's initial value from the URL (?key=…), else default; cast to default's type.
+    Pass it as the widget's value/default/index so a shared link restores the view."""
+    raw = st.query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        if isinstance(default, bool):
+            value = raw.lower() in ("1", "true", "yes", "co")
+        elif isinstance(default, int):
+            value = int(float(raw))
+        elif isinstance(default, float):
+            value = float(raw)
+        elif isinstance(default, tuple):       # ranges, e.g. (5, 8) <-> "5,8"
+            value = tuple(type(default[0])(v) for v in raw.split(","))
+            if len(value) != len(default):
+                return default
+        elif isinstance(default, list):
+            value = [v for v in raw.split(",") if v]
+        else:
+            value = raw
+    except ValueError:
+        return default
+    if allowed is not None:
+        if isinstance(value, list):
+            value = [v for v in value if v in allowed]
+        elif value not in allowed:
+            return default
+    return value
+
+
+def keep_in_url(**defaults) -> None:
+    """After the widgets ran: write each widget's value (session state under the same key)
+    to the URL when it differs from its default, and drop it from the URL otherwise."""
+    values = {}
+    for key, default in defaults.items():
+        value = st.session_state.get(key, default)
+        if isinstance(value, bool):
+            values[key] = None if value == default else ("1" if value else "0")
+        else:
+            values[key] = None if value == default else value
+    sync_params(**values)
+
+
 def sync_params(**values) -> None:
     """Keep a page's own selections in the URL (None removes the parameter)."""
     _sync_url({k: (None if v in (None, "", []) else

@@ -19,18 +19,31 @@ if communes.empty:
             "hoặc chạy `python -m dashboard demo` để xem dữ liệu mẫu.")
     st.stop()
 
+# every setting of this page lives in the URL, so a shared link restores the same view
+URL_DEFAULTS = {"cov_norm_hh": planner.DEFAULT_HOUSEHOLDS_PER_CELL,
+                "cov_members": tuple(planner.DEFAULT_MEMBERS),
+                "cov_target": float(planner.DEFAULT_TARGET_PCT),
+                "cov_overload": planner.DEFAULT_OVERLOAD,
+                "cov_plan_hh": planner.DEFAULT_HOUSEHOLDS_PER_CELL,
+                "cov_q_communes": "", "cov_q_villages": "", "cov_only_below": False}
+
 with st.expander("Định mức và mục tiêu (có thể điều chỉnh)", expanded=False):
     c = st.columns(5)
-    norm_hh = c[0].number_input("Định mức hộ mỗi tổ", 5, 500, planner.DEFAULT_HOUSEHOLDS_PER_CELL,
+    norm_hh = c[0].number_input("Định mức hộ mỗi tổ", 5, 500,
+                                ui.url_value("cov_norm_hh", URL_DEFAULTS["cov_norm_hh"]),
                                 key="cov_norm_hh", help="Mỗi tổ phụ trách khoảng 40 hộ.")
-    members = c[1].slider("Số thành viên mỗi tổ", 1, 20, planner.DEFAULT_MEMBERS,
+    members = c[1].slider("Số thành viên mỗi tổ", 1, 20,
+                          ui.url_value("cov_members", URL_DEFAULTS["cov_members"]),
                           key="cov_members")
-    target = c[2].number_input("Mục tiêu độ phủ (%)", 1.0, 100.0, planner.DEFAULT_TARGET_PCT,
+    target = c[2].number_input("Mục tiêu độ phủ (%)", 1.0, 100.0,
+                               ui.url_value("cov_target", URL_DEFAULTS["cov_target"]),
                                step=5.0, key="cov_target")
     overload = c[3].number_input("Tổ quá tải khi phụ trách trên (hộ)", 10, 1000,
-                                 planner.DEFAULT_OVERLOAD, key="cov_overload")
+                                 ui.url_value("cov_overload", URL_DEFAULTS["cov_overload"]),
+                                 key="cov_overload")
     plan_hh = c[4].number_input("Kế hoạch: số hộ mỗi tổ mới", 5, 500,
-                                planner.DEFAULT_HOUSEHOLDS_PER_CELL, key="cov_plan_hh")
+                                ui.url_value("cov_plan_hh", URL_DEFAULTS["cov_plan_hh"]),
+                                key="cov_plan_hh")
 
 hh, cov = int(communes.households.sum()), int(communes.households_covered.sum())
 k = st.columns(5)
@@ -52,7 +65,8 @@ LABELS = {**ui.COMMON_LABELS, "target_households": "Hộ cần phủ theo mục 
 
 
 def search(df, key: str, label: str = "Tìm theo tên hoặc mã"):
-    q = st.text_input(label, key=key, placeholder="ví dụ: Đa Mai").strip().lower()
+    q = st.text_input(label, ui.url_value(key, ""), key=key,
+                      placeholder="ví dụ: Đa Mai").strip().lower()
     if not q:
         return df
     from dashboard.text import fold_words
@@ -75,7 +89,8 @@ with tabs[1]:
     with c1:
         shown = search(villages, "cov_q_villages")
     with c2:
-        only = st.checkbox("Chỉ thôn dưới mục tiêu độ phủ", key="cov_only_below")
+        only = st.checkbox("Chỉ thôn dưới mục tiêu độ phủ",
+                           ui.url_value("cov_only_below", False), key="cov_only_below")
     if only:
         shown = shown[shown.unit_code.isin(planner.below_target(shown, target).unit_code)]
     ui.table(shown, key="cov_villages", query="coverage_by_unit",
@@ -166,3 +181,5 @@ with tabs[4]:
                     "target_households", "shortfall_households", "new_cells"]],
              key="plan_villages", query="coverage_by_unit", params={"level": "village", **params},
              title="Kế hoạch bổ sung tổ theo thôn", labels=LABELS)
+
+ui.keep_in_url(**URL_DEFAULTS)

@@ -28,15 +28,19 @@ ui.demo_banner()
 st.caption(ui.filter_caption(f) + " · Các xã nhân rộng có đạt được kết quả như các xã thí điểm?")
 
 c1, c2, c3 = st.columns(3)
-wave = c1.segmented_control("Chia đợt nhân rộng theo", ["quarter", "year"], default="quarter",
+wave = c1.segmented_control("Chia đợt nhân rộng theo", ["quarter", "year"],
+                            default=ui.url_value("ev_wave", "quarter", ["quarter", "year"]),
                             format_func={"quarter": "Quý", "year": "Năm"}.get, key="ev_wave") \
     or "quarter"
 horizon = c2.segmented_control("Mốc để tóm tắt (tháng sau khi bắt đầu)", list(ev.HORIZONS),
-                               default=12, key="ev_horizon") or 12
-view = c3.segmented_control("Đường tăng độ phủ", ["phase", "cohort"], default="phase",
+                               default=ui.url_value("ev_horizon", 12, list(ev.HORIZONS)),
+                               key="ev_horizon") or 12
+view = c3.segmented_control("Đường tăng độ phủ", ["phase", "cohort"],
+                            default=ui.url_value("ev_view", "phase", ["phase", "cohort"]),
                             format_func={"phase": "Thí điểm / nhân rộng",
                                          "cohort": "Từng đợt"}.get, key="ev_view") or "phase"
 
+ui.keep_in_url(ev_wave="quarter", ev_horizon=12, ev_view="phase")
 starts = ui.run_query("eval_commune_starts", **params)
 if starts.empty:
     st.info("Chưa có xã nào trong dữ liệu. Vào trang **Dữ liệu** để tải lên danh mục đơn vị và "
@@ -172,10 +176,15 @@ else:
     codes = list(indicators["indicator"])
     preferred = [c for c in INDICATOR_LABELS if c in codes]
     c1, c2, c3 = st.columns([2, 1, 2])
-    indicator = c1.selectbox("Chỉ số", codes, index=codes.index(preferred[0]) if preferred else 0,
+    first = preferred[0] if preferred else codes[0]
+    indicator = c1.selectbox("Chỉ số", codes,
+                             index=codes.index(ui.url_value("ev_indicator", first, codes)),
                              format_func=lambda c: indicator_label(c) if c == indicator_label(c)
                              else f"{indicator_label(c)} ({c})", key="ev_indicator")
-    window = c2.selectbox("Số tháng trước/sau", [6, 12, 24], index=1, key="ev_window")
+    window = c2.selectbox("Số tháng trước/sau", [6, 12, 24],
+                          index=[6, 12, 24].index(ui.url_value("ev_window", 12, [6, 12, 24])),
+                          key="ev_window")
+    ui.keep_in_url(ev_indicator=first, ev_window=12)
     panel_raw = ui.run_query("eval_indicator_panel", indicator=indicator, **params)
     panel = ev.prepare_panel(panel_raw)
     ests = _did(panel, cohorts, window)
@@ -225,7 +234,10 @@ else:
             choices = [e.cohort for e in ests][::-1]
             names = {e.cohort: e.cohort_label for e in ests}
             chosen = st.selectbox("Nghiên cứu sự kiện cho nhóm", choices,
+                                  index=choices.index(ui.url_value("ev_event_cohort", choices[0],
+                                                                   choices)),
                                   format_func=names.get, key="ev_event_cohort")
+            ui.keep_in_url(ev_event_cohort=choices[0])
             es = _event(panel, cohorts, chosen, window)
             est = next(e for e in ests if e.cohort == chosen)
             es["phase"] = es["rel"].map(lambda r: "Trước khi bắt đầu" if r < 0

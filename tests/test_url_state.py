@@ -1,0 +1,40 @@
+"""Shareable views: a page's own settings come from the URL and go back into it."""
+import pytest
+
+from conftest import run_page
+
+
+@pytest.fixture
+def env(demo_copy, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+
+
+def test_coverage_settings_restored_from_a_link(env):
+    at = run_page("../pages/coverage.py", cov_target="80", cov_norm_hh="35",
+                  cov_members="4,7", cov_q_communes="Đa Mai")
+    assert at.number_input(key="cov_target").value == 80.0
+    assert at.number_input(key="cov_norm_hh").value == 35
+    assert at.slider(key="cov_members").value == (4, 7)
+    assert at.text_input(key="cov_q_communes").value == "Đa Mai"
+    value = at.query_params["cov_target"]
+    assert float(value[0] if isinstance(value, list) else value) == 80.0
+
+
+def test_coverage_changes_go_into_the_url(env):
+    at = run_page("../pages/coverage.py")
+    assert "cov_target" not in at.query_params
+    at.number_input(key="cov_target").set_value(90.0).run()
+    assert not at.exception
+    value = at.query_params["cov_target"]
+    assert float(value[0] if isinstance(value, list) else value) == 90.0
+    at.number_input(key="cov_target").set_value(100.0).run()
+    assert "cov_target" not in at.query_params     # back to the default: the link stays short
+
+
+def test_evaluation_choices_restored_from_a_link(env):
+    at = run_page("../pages/evaluation.py", ev_horizon="24", ev_view="cohort",
+                  ev_window="6", ev_indicator="antt_incidents")
+    assert at.selectbox(key="ev_indicator").value == "antt_incidents"
+    assert at.selectbox(key="ev_window").value == 6
+    assert at.session_state["ev_view"] == "cohort"
+    assert at.session_state["ev_horizon"] == 24
