@@ -6,6 +6,7 @@ Streamlit into its legacy multipage mode on deep links.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -47,6 +48,8 @@ def main() -> None:
         ui.sidebar_filters()
         page.run()
     except Exception as exc:  # users never see a traceback
+        if os.environ.get("DASHBOARD_DEBUG") == "1":   # tests and development: fail loudly
+            raise
         ui.report_error(exc)
 
 

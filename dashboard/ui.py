@@ -175,7 +175,7 @@ def keep_in_url(**defaults) -> None:
 def sync_params(**values) -> None:
     """Keep a page's own selections in the URL (None removes the parameter)."""
     _sync_url({k: (None if v in (None, "", []) else
-                   ",".join(v) if isinstance(v, (list, tuple)) else str(v))
+                   ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
                for k, v in values.items()})
 
 

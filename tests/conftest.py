@@ -19,6 +19,10 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 
+# Page errors raise in tests (AppTest sees them as exceptions, the browser as stException)
+# instead of becoming the short message users get.
+os.environ["DASHBOARD_DEBUG"] = "1"
+
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:

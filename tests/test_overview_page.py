@@ -44,3 +44,16 @@ def test_commune_table_links_to_the_profile(at):
     urls = list(linked[0]["Hồ sơ xã"])
     codes = list(linked[0]["Mã"])
     assert urls[0] == f"ho-so-xa?commune={codes[0]}"
+
+
+def test_users_get_a_short_message_not_a_traceback(tmp_path, monkeypatch):
+    broken = tmp_path / "not_a_database"
+    broken.mkdir()                                   # a folder where the database should be
+    monkeypatch.setenv("DASHBOARD_DB", str(broken))
+    monkeypatch.setenv("DASHBOARD_DEBUG", "0")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("Đã xảy ra lỗi" in e.value and "mã lỗi" in e.value for e in at.error)
+    log = (tmp_path / "logs" / "errors.log").read_text(encoding="utf-8")
+    assert "Traceback" in log
