@@ -84,8 +84,13 @@ KEYS_JS = """
   if (window.__dvSlideKeys) return;
   window.__dvSlideKeys = true;
   function click(key) {
-    var b = document.querySelector('.st-key-' + key + ' button');
-    if (b && !b.disabled) { b.click(); return true; }
+    var all = document.querySelectorAll('.st-key-' + key + ' button');
+    for (var i = 0; i < all.length; i++) {   // the visible one (a hidden copy may exist)
+      if (all[i].offsetParent !== null) {
+        if (all[i].disabled) return false;
+        all[i].click(); return true;
+      }
+    }
     return false;
   }
   document.addEventListener('keydown', function (e) {
@@ -137,7 +142,6 @@ COPY_JS = """
 """
 
 st.html(CSS + (FULL_CSS if full else ""))
-st.html(KEYS_JS, unsafe_allow_javascript=True)
 
 s = deck[index - 1]
 esc = html.escape
@@ -177,6 +181,8 @@ nav[3].button("Sau", icon=":material/chevron_right:", key="present_next",
 nav[4].button("Cuối", icon=":material/last_page:", key="present_last",
               help="Trang cuối (End)", on_click=go, args=(total,), disabled=index == total,
               width="stretch")
+nav[5].caption("**Trình chiếu** · ← → hoặc dấu cách: chuyển trang · F: toàn màn hình · "
+                "Esc: thoát" if full else "**Trình chiếu** · ← →: chuyển trang")
 
 act = st.columns([1.3, 1, 1.1, 1.4, 1.5, 1.2])
 stem = pack.file_name(f["as_of"], "").rstrip(".")
@@ -213,3 +219,6 @@ if not full:
     st.caption("Phím tắt: → hoặc dấu cách sang trang, ← lùi trang, Home/End trang đầu/cuối, "
                "F toàn màn hình, Esc thoát trình chiếu. Số liệu tính đến "
                f"{fmt.date(f['as_of'])}; bộ tài liệu dùng đúng bộ lọc đang chọn.")
+# last, so the first element of the page is the slide itself (an empty script element is
+# invisible)
+st.html(KEYS_JS, unsafe_allow_javascript=True)
