@@ -273,6 +273,12 @@ def pptx_bytes(slides: list[Slide], images: list[bytes | None] | None = None) ->
                 pic = slide.shapes.add_picture(io.BytesIO(png), Inches(x), Inches(y),
                                                Inches(w), Inches(h))
                 pic.name = "Chart"
+            if s.bullets:
+                box = text(slide, MARGIN, 2.85, SLIDE_W - 2 * MARGIN, 4.0,
+                           [f"• {b}" for b in s.bullets], 17 if len(s.bullets) <= 4 else 15,
+                           name="Findings")
+                for p in box.text_frame.paragraphs:
+                    p.space_after = Pt(8)
             for (x, y, w, h), (label, value) in zip(_tiles(len(s.kpis)), s.kpis):
                 tile = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, Inches(x),
                                               Inches(y), Inches(w), Inches(h))
@@ -354,6 +360,10 @@ def pdf_bytes(slides: list[Slide], images: list[bytes | None] | None = None,
             if png:
                 x, y, w, h = _image_box(png, 2.85, 6.9)
                 pdf.image(io.BytesIO(png), x=x * mm, y=y * mm, w=w * mm, h=h * mm)
+            if s.bullets:
+                block(MARGIN, 2.85, SLIDE_W - 2 * MARGIN, 4.0,
+                      "\n\n".join(f"• {b}" for b in s.bullets),
+                      16 if len(s.bullets) <= 4 else 13)
             for (x, y, w, h), (label, value) in zip(_tiles(len(s.kpis)), s.kpis):
                 pdf.set_fill_color(*TILE)
                 pdf.set_draw_color(*TILE)

@@ -12,6 +12,7 @@ deck's context — province name, import batches — is read from the store's ow
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -22,6 +23,7 @@ from . import fmt, queries
 from .contract import FIELDS, PHASES, enum_label
 from .numwords import capitalize, percent_words, words
 
+LOG = logging.getLogger("dashboard.slides")
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 INK = "#1f2937"
 MUTED = "#6b7280"
@@ -33,6 +35,7 @@ GOOD_COVERAGE = 80
 PHASE_COLORS = {"pilot": "#b45309", "rollout": "#1d4ed8", "none": "#9ca3af"}
 FIG_WIDTH, FIG_HEIGHT = 1000, 390   # px at scale 1; the deck renders at scale 2
 TOP_GAPS = 10
+MAP_HEIGHT = 560
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Slide:
     notes: str = ""                # speaker notes: key numbers and caveats
     footer: str = ""
     kpis: list[tuple[str, str]] = field(default_factory=list)   # (label, value) tiles
+    bullets: list[str] = field(default_factory=list)            # findings read out
     subtitle: list[str] = field(default_factory=list)           # title slide lines
     queries: list[str] = field(default_factory=list)            # named queries behind it
 
@@ -231,6 +235,25 @@ def coverage_figure(cov: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def coverage_map(db, ctx: Context) -> go.Figure | None:
+    """The coverage map of dashboard/maps.py when at least half the communes can be drawn
+    (boundary or official centroid); None otherwise (the band chart is used instead)."""
+    try:
+        from . import maps
+
+        layer = maps.build_layer(db, "commune", ctx.as_of, ctx.communes, "coverage_pct")
+        n = len(layer.frame)
+        if not n or (layer.polygons + layer.points) * 2 < n:
+            return None
+        fig = maps.layer_figure(layer, height=MAP_HEIGHT, width=FIG_WIDTH)
+    except Exception:  # a map problem must not stop the meeting pack
+        LOG.warning("coverage map unavailable", exc_info=True)
+        return None
+    fig.update_layout(font=dict(family=FONT, size=18, color=INK),
+                      legend=dict(font=dict(size=20), title=dict(font=dict(size=20))))
+    return fig
+
+
 def coverage_slide(ctx: Context, cov: pd.DataFrame, maps_figure=None) -> Slide:
     n = len(cov)
     good = int((cov["coverage_pct"].astype(float) >= GOOD_COVERAGE).sum())
@@ -238,6 +261,7 @@ def coverage_slide(ctx: Context, cov: pd.DataFrame, maps_figure=None) -> Slide:
     none = int((cov["cells"].astype(int) == 0).sum())
     median = float(cov["coverage_pct"].astype(float).median()) if n else 0.0
     fig = maps_figure if maps_figure is not None else coverage_figure(cov)
+    is_map = maps_figure is not None
     if good:
         title = (f"{fmt.number(good)}/{fmt.number(n)} xã, phường đạt độ phủ từ "
                  f"{GOOD_COVERAGE}% trở lên" + (f"; {fmt.number(low)} xã dưới {BANDS[1][0]}%"
@@ -266,11 +290,15 @@ def coverage_slide(ctx: Context, cov: pd.DataFrame, maps_figure=None) -> Slide:
                                         for r in best.itertuples()),
                "Thấp nhất: " + "; ".join(f"{r.unit_name} {fmt.percent(r.coverage_pct)}"
                                          for r in worst.itertuples())]
+    caveats = _caveats(ctx)
+    if is_map:
+        caveats.append("Bản đồ chia màu theo nhóm phân vị của độ phủ (xem chú giải); xã không "
+                       "có ranh giới được vẽ tại tâm xã chính thức.")
     return Slide(
         key="coverage", title=title, number=number, number_label=number_label,
         sentence=sentence,
-        figure=fig, notes=_notes(numbers, _caveats(ctx)), footer=ctx.footer,
-        queries=["coverage_by_unit"])
+        figure=fig, notes=_notes(numbers, caveats), footer=ctx.footer,
+        queries=["coverage_by_unit"] + (["map_units", "map_boundaries"] if is_map else []))
 
 
 def gaps_figure(top: pd.DataFrame) -> go.Figure:
@@ -398,6 +426,51 @@ def phases_slide(ctx: Context, pvr: pd.DataFrame) -> Slide | None:
         footer=ctx.footer, queries=["pilot_vs_rollout"])
 
 
+def evaluation_slide(db, ctx: Context) -> Slide | None:
+    """Key findings of dashboard/evaluation.py (cohorts, coverage after N months, survival,
+    outcome effect) as bullets; None when the module or the data cannot give them."""
+    try:
+        from . import evaluation
+
+        found = evaluation.key_findings(db, ctx.as_of, ctx.communes)
+    except Exception:
+        LOG.warning("evaluation findings unavailable", exc_info=True)
+        return None
+    bullets = [str(x) for x in found.get("sentences") or []]
+    if not bullets:
+        return None
+    h = int(found.get("horizon") or 0)
+    cov = found.get("coverage_at_horizon") or {}
+    pilot, rollout = cov.get("pilot"), cov.get("rollout")
+    if pilot and rollout:
+        p, r = _num(pilot["coverage_pct"]), _num(rollout["coverage_pct"])
+        title = (f"Sau {h} tháng: xã thí điểm đạt độ phủ {fmt.percent(p)}, xã nhân rộng "
+                 f"{fmt.percent(r)}")
+        number, label = fmt.percent(r), f"độ phủ xã nhân rộng sau {h} tháng"
+        sentence = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã nhân rộng đạt "
+                    f"{percent_words(r)}, các xã thí điểm đạt {percent_words(p)}.")
+    elif pilot or rollout:
+        who, c = ("thí điểm", pilot) if pilot else ("nhân rộng", rollout)
+        v = _num(c["coverage_pct"])
+        title = f"Sau {h} tháng: xã {who} đạt độ phủ {fmt.percent(v)}"
+        number, label = fmt.percent(v), f"độ phủ xã {who} sau {h} tháng"
+        sentence = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã {who} đạt "
+                    f"{percent_words(v)}.")
+    else:
+        title = "Đánh giá thí điểm và nhân rộng: chưa đủ số tháng để so sánh"
+        number, label, sentence = "", "", ""
+    caveats = [c for c in _caveats(ctx) if "minh họa" in c] + [
+        "Khoảng tin cậy 95% và mức bằng chứng đi kèm từng con số; dưới 10 xã là bằng chứng "
+        "yếu.",
+        "So sánh mô tả theo nhóm xã (thí điểm, từng đợt nhân rộng); ước lượng tác động dùng "
+        "sai khác kép với các xã chưa bắt đầu làm đối chứng — xem trang Thí điểm và nhân rộng."]
+    return Slide(key="evaluation", title=title, number=number, number_label=label,
+                 sentence=sentence, bullets=bullets, notes=_notes(bullets, caveats),
+                 footer=ctx.footer,
+                 queries=["eval_commune_starts", "eval_coverage_history",
+                          "eval_cell_survival", "eval_indicator_panel"])
+
+
 def models_figure(mbf: pd.DataFrame) -> go.Figure:
     mbf = mbf.iloc[::-1]
     labels = [enum_label(FIELDS, f) for f in mbf["field"]]
@@ -463,9 +536,10 @@ def build(db, filters: dict | None = None) -> list[Slide]:
     cov = queries.run(db, "coverage_by_unit", level="commune", **params)
     pvr = queries.run(db, "pilot_vs_rollout", **params)
     mbf = queries.run(db, "models_by_field", **params)
-    slides += [kpi_slide(ctx, kpi), coverage_slide(ctx, cov), gaps_slide(ctx, kpi, cov)]
-    phases = phases_slide(ctx, pvr)
-    if phases is not None:
-        slides.append(phases)
+    slides += [kpi_slide(ctx, kpi), coverage_slide(ctx, cov, coverage_map(db, ctx)),
+               gaps_slide(ctx, kpi, cov)]
+    for extra in (phases_slide(ctx, pvr), evaluation_slide(db, ctx)):
+        if extra is not None:
+            slides.append(extra)
     slides.append(models_slide(ctx, mbf))
     return slides

@@ -61,6 +61,8 @@ CSS = """
            text-align: center; }
 .dv-tile b { display: block; font-size: 3rem; color: #1d4ed8; line-height: 1.1; }
 .dv-tile span { font-size: 1.3rem; color: #1f2937; }
+.dv-bullets { font-size: 1.45rem; line-height: 1.4; color: #1f2937; margin-top: 1rem; }
+.dv-bullets li { margin-bottom: .7rem; }
 .dv-footer { font-size: .95rem; color: #6b7280; border-top: 1px solid #e5e7eb;
              padding-top: .4rem; margin-top: .4rem; }
 .dv-counter { font-size: 1.3rem; text-align: center; padding-top: .35rem; color: #374151; }
@@ -160,9 +162,15 @@ else:
         tiles = "".join(f'<div class="dv-tile"><b>{esc(v)}</b><span>{esc(k)}</span></div>'
                         for k, v in s.kpis)
         st.html(f'<div class="dv-tiles">{tiles}</div>')
+    if s.bullets:
+        items = "".join(f"<li>{esc(b)}</li>" for b in s.bullets)
+        st.html(f'<ul class="dv-bullets">{items}</ul>')
     if s.figure is not None:
         fig = s.figure.__class__(s.figure)
-        fig.update_layout(width=None, height=470 if full else 430, font_size=19)
+        if any(t.type in ("choroplethmap", "scattermap") for t in fig.data):
+            fig.update_layout(width=None)   # a map keeps its height (its zoom fits it)
+        else:
+            fig.update_layout(width=None, height=470 if full else 430, font_size=19)
         st.plotly_chart(fig, theme=None, config={"displaylogo": False, "displayModeBar": False},
                         key=f"present_fig_{s.key}")
 st.html(f'<div class="dv-footer">{esc(s.footer)}</div>')

@@ -150,7 +150,8 @@ def exported(deck):
 
 # -- slides -----------------------------------------------------------------------------------
 def test_slide_list_titles_numbers_and_words(deck):
-    assert [s.key for s in deck] == ["title", "kpis", "coverage", "gaps", "phases", "models"]
+    assert [s.key for s in deck] == ["title", "kpis", "coverage", "gaps", "phases",
+                                     "evaluation", "models"]
     by = {s.key: s for s in deck}
     assert by["title"].subtitle[:3] == ["Tỉnh Bắc Ninh", "Toàn tỉnh (3 xã, phường)",
                                         "Số liệu tính đến ngày 30/06/2025"]
@@ -178,6 +179,16 @@ def test_slide_list_titles_numbers_and_words(deck):
                                "ba mươi phần trăm, chênh lệch hai mươi điểm phần trăm.")
     assert [list(t.y) for t in phases.figure.data] == [[50.0, 30.0], [5.5, 8.0],
                                                         [10.91, 7.5]]
+    ev = by["evaluation"]       # dashboard/evaluation.py findings, 12 months after start:
+    # Đông Tiến (pilot, from 01/2024) at 31/01/2025: 100/200; Võ Cường (from 01/2023) at
+    # 31/01/2024: only K5 (40 hộ) → 20 %; every cell founded ≥ 12 months ago survived.
+    assert ev.title == "Sau 12 tháng: xã thí điểm đạt độ phủ 50,0%, xã nhân rộng 20,0%"
+    assert ev.sentence == ("Sau mười hai tháng kể từ khi bắt đầu, các xã nhân rộng đạt hai "
+                           "mươi phần trăm, các xã thí điểm đạt năm mươi phần trăm.")
+    assert ev.bullets[0] == ("Đến 30/06/2025: 1 xã thí điểm (bắt đầu từ 01/01/2024), 1 xã "
+                             "nhân rộng trong 1 đợt (quý I/2023), 1 xã chưa bắt đầu.")
+    assert "100,0% số tổ thí điểm và 100,0% số tổ nhân rộng" in ev.bullets[2]
+    assert ev.figure is None
     models = by["models"]
     assert models.title == ("2 mô hình “Dân vận khéo” đang hoạt động, nhiều nhất lĩnh vực "
                             "Kinh tế (1)")
@@ -216,7 +227,7 @@ def test_pptx_slides_titles_images_notes(deck, exported):
     _, pptx_data, _ = exported
     prs = Presentation(io.BytesIO(pptx_data))
     assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
-    assert len(prs.slides) == 6
+    assert len(prs.slides) == 7
     for slide, s in zip(prs.slides, deck):
         shapes = {sh.name: sh for sh in slide.shapes}
         assert shapes["Title"].text_frame.text == s.title
@@ -229,6 +240,9 @@ def test_pptx_slides_titles_images_notes(deck, exported):
             assert pic.left >= 0 and pic.left + pic.width <= prs.slide_width
             assert pic.top + pic.height <= Inches(7.0)      # above the footer
         assert slide.notes_slide.notes_text_frame.text == s.notes
+    findings = next(sh for sh in prs.slides[5].shapes if sh.name == "Findings")
+    assert [p.text for p in findings.text_frame.paragraphs] == [
+        f"• {b}" for b in deck[5].bullets]
     kpi_slide = prs.slides[1]
     texts = [sh.text_frame.text for sh in kpi_slide.shapes if sh.has_text_frame]
     assert "35,6%" in texts and "160" in texts and "Hộ được phụ trách (trên 450 hộ)" in texts
@@ -247,7 +261,7 @@ def test_pdf_pages_not_blank_and_vietnamese_text_intact(deck, exported, tmp_path
     pdf.write_bytes(pdf_data)
     subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "p")], check=True)
     pages = sorted(tmp_path.glob("p-*.png"))
-    assert len(pages) == 6
+    assert len(pages) == 7
     for png in pages:
         with Image.open(png) as im:
             gray = im.convert("L")
@@ -271,7 +285,7 @@ def test_pdf_handout_with_notes(deck, exported):
     from fpdf import FPDF  # noqa: F401  (fpdf2 is the writer; count pages via pdftotext)
     out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
                          check=True).stdout.decode("utf-8")
-    assert out.count("\f") == 12          # a notes page after each of the 6 slides
+    assert out.count("\f") == 14          # a notes page after each of the 7 slides
     assert "Ghi chú — Tổ dân vận đã phụ trách 35,6% số hộ gia đình" in \
         unicodedata.normalize("NFC", out)
 
@@ -328,7 +342,29 @@ def test_export_works_without_network(tmp_path):
     from pptx import Presentation
     prs = Presentation(str(tmp_path / "x.pptx"))
     pics = sum(1 for sl in prs.slides for sh in sl.shapes if sh.shape_type == 13)
-    assert len(prs.slides) == 6 and pics == 4
+    assert len(prs.slides) == 7 and pics == 4
+
+
+def test_demo_coverage_slide_is_the_map(demo_db, tmp_path):
+    """With boundaries (the demo has approximate ones) the coverage slide shows the map of
+    dashboard/maps.py, and kaleido draws it offline (no tiles: white-bg style)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    db = store.Database(path, read_only=True)
+    try:
+        deck = slides.build(db, {"as_of": AS_OF})
+    finally:
+        db.close()
+    cov = next(s for s in deck if s.key == "coverage")
+    assert {t.type for t in cov.figure.data} <= {"choroplethmap", "scattermap"}
+    assert cov.figure.layout.map.style == "white-bg"
+    assert "map_boundaries" in cov.queries
+    from PIL import Image
+    png = pack.figure_png(cov.figure)
+    with Image.open(io.BytesIO(png)) as im:
+        assert im.size == (2000, 2 * slides.MAP_HEIGHT)
+        colours = im.convert("RGB").resize((100, 56)).getcolors(10000)
+    assert len(colours) > 20          # a drawn map, not a blank page
 
 
 def test_file_name():
