@@ -93,18 +93,14 @@ def _layout(fig: go.Figure, **kw) -> go.Figure:
 
 
 def _province_name(db) -> str:
-    df = db.df("SELECT unit_name FROM units WHERE level = 'province' ORDER BY unit_code")
-    if len(df) == 1:
-        return str(df.iloc[0, 0])
-    if len(df) > 1:
-        return ", ".join(df["unit_name"].astype(str))
-    return ""
+    names = queries.run(db, "filter_communes").province_name.dropna().unique()
+    return ", ".join(sorted(map(str, names)))
 
 
 def batches_text(db) -> str:
     """'lô nhập #1–#6, lần cuối 12/06/2025' from the committed import batches."""
-    df = db.df("SELECT batch_id, created_at FROM batches WHERE status = 'committed' "
-               "ORDER BY batch_id")
+    df = queries.run(db, "import_batches")
+    df = df[df.status == "committed"].sort_values("batch_id")
     if df.empty:
         return "chưa có lô nhập"
     ids = df["batch_id"].astype(int).tolist()

@@ -98,6 +98,8 @@ def sidebar_filters() -> dict:
         effective = list(pool.unit_code) or ["__none__"]
     _sync_url({"as_of": as_of.isoformat() if as_of != dt.date.today() else None,
                "phase": ",".join(phases) or None, "communes": ",".join(chosen) or None})
+    with st.sidebar:
+        copy_link_button()
     state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen}
     st.session_state[FILTER_KEY] = state
     return state
@@ -179,6 +181,39 @@ def sync_params(**values) -> None:
                for k, v in values.items()})
 
 
+COPY_LINK_HTML = """
+<script>
+(function () {{
+  var b = document.getElementById('dv-copy-link-{key}');
+  if (!b || b.dataset.ready) return;
+  b.dataset.ready = '1';
+  b.addEventListener('click', function () {{
+    var url = window.location.href, done = function () {{
+      b.textContent = 'Đã sao chép liên kết'; setTimeout(function () {{
+        b.textContent = 'Sao chép liên kết'; }}, 2000); }};
+    if (navigator.clipboard && window.isSecureContext) {{
+      navigator.clipboard.writeText(url).then(done, function () {{ fallback(url); done(); }});
+    }} else {{ fallback(url); done(); }}
+  }});
+  function fallback(text) {{
+    var ta = document.createElement('textarea'); ta.value = text;
+    ta.style.position = 'fixed'; ta.style.opacity = '0'; document.body.appendChild(ta);
+    ta.select(); try {{ document.execCommand('copy'); }} catch (e) {{}} ta.remove();
+  }}
+}})();
+</script>
+<button id="dv-copy-link-{key}" type="button" title="Sao chép đường dẫn tới đúng trang chiếu và bộ lọc này"
+ style="font-size:.95rem;padding:.45rem .9rem;border:1px solid #d1d5db;border-radius:.5rem;
+ background:#fff;cursor:pointer;width:100%">Sao chép liên kết</button>
+"""
+
+
+def copy_link_button(key: str = "sidebar") -> None:
+    """'Sao chép liên kết': copies the current address, which carries every filter and
+    selection of the page (clipboard API, or execCommand on plain-HTTP LAN servers)."""
+    st.html(COPY_LINK_HTML.format(key=key), unsafe_allow_javascript=True)
+
+
 # --- banners, KPI cards, charts, tables ----------------------------------------------------
 
 def demo_banner() -> None:
@@ -213,8 +248,17 @@ def style_figure(fig, height: int | None = None):
 
 
 def chart(fig, key: str, query: str | None = None, params: dict | None = None,
-          height: int | None = None) -> None:
-    st.plotly_chart(style_figure(fig, height), config=PLOT_CONFIG, key=key)
+          height: int | None = None, png: bool = True) -> None:
+    """A chart in Vietnamese style, its PNG download (rendered offline by kaleido with the
+    local Chromium, only when clicked) and 'Xem SQL'."""
+    styled = style_figure(fig, height)
+    st.plotly_chart(styled, config=PLOT_CONFIG, key=key)
+    if png:
+        from . import pack
+
+        st.download_button("Ảnh PNG", data=lambda: pack.figure_png(styled),
+                           file_name=f"{exports.file_stem(key)}.png", mime="image/png",
+                           key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
         sql_expander(query, params or {}, key=key)
 

@@ -117,31 +117,6 @@ KEYS_JS = """
 })();
 </script>
 """
-COPY_JS = """
-<script>
-(function () {
-  var b = document.getElementById('dv-copy-link');
-  if (!b || b.dataset.ready) return;
-  b.dataset.ready = '1';
-  b.addEventListener('click', function () {
-    var url = window.location.href, done = function () {
-      b.textContent = 'Đã sao chép liên kết'; setTimeout(function () {
-        b.textContent = 'Sao chép liên kết'; }, 2000); };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(url).then(done, function () { fallback(url); done(); });
-    } else { fallback(url); done(); }
-  });
-  function fallback(text) {
-    var ta = document.createElement('textarea'); ta.value = text;
-    ta.style.position = 'fixed'; ta.style.opacity = '0'; document.body.appendChild(ta);
-    ta.select(); try { document.execCommand('copy'); } catch (e) {} ta.remove();
-  }
-})();
-</script>
-<button id="dv-copy-link" type="button" title="Sao chép đường dẫn tới đúng trang chiếu và bộ lọc này"
- style="font-size:.95rem;padding:.45rem .9rem;border:1px solid #d1d5db;border-radius:.5rem;
- background:#fff;cursor:pointer;width:100%">Sao chép liên kết</button>
-"""
 
 st.html(CSS + (FULL_CSS if full else ""))
 
@@ -209,7 +184,7 @@ if s.figure is not None:
                            key="present_png", on_click="ignore", width="stretch",
                            help="Tải biểu đồ của trang này thành ảnh PNG sắc nét")
 with act[3]:
-    st.html(COPY_JS, unsafe_allow_javascript=True)
+    ui.copy_link_button("present")
 if full:
     act[4].button("Thoát trình chiếu", icon=":material/close_fullscreen:", key="present_exit",
                   on_click=set_full, args=(False,), help="Hiện lại thanh bên và bộ lọc (Esc)",
