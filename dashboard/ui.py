@@ -35,7 +35,7 @@ def get_db() -> store.Database:
     return _database(str(store.default_db_path()))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@st.cache_data(show_spinner=False, max_entries=256)
 def _run_cached(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
     params = json.loads(params_json)
     return queries.run(_database(path), name, params)
@@ -291,6 +291,7 @@ def _param_text(v, plain: bool = False) -> str:
     return str(v)
 
 
+DISPLAY_ROWS = 20_000         # rows drawn in a table; downloads always hold every row
 PROFILE_COLUMN = "Hồ sơ xã"
 PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in app.PAGES
 
@@ -320,13 +321,16 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
     shown = df.rename(columns=labels or {})
-    linked = shown
+    linked = shown.head(DISPLAY_ROWS)
     config = dict(column_config or {})
     if commune_link and commune_link in df.columns and _page_exists("commune.py"):
-        linked = shown.copy()
+        linked = linked.copy()
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
                       [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
-                       for c in df[commune_link]])
+                       for c in df[commune_link].head(DISPLAY_ROWS)])
+    if len(shown) > DISPLAY_ROWS:
+        st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(DISPLAY_ROWS)} "
+                   "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
         config[PROFILE_COLUMN] = st.column_config.LinkColumn(
             PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}

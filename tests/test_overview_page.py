@@ -57,3 +57,20 @@ def test_users_get_a_short_message_not_a_traceback(tmp_path, monkeypatch):
     assert any("Đã xảy ra lỗi" in e.value and "mã lỗi" in e.value for e in at.error)
     log = (tmp_path / "logs" / "errors.log").read_text(encoding="utf-8")
     assert "Traceback" in log
+
+
+def test_large_tables_are_capped_on_screen_but_not_in_downloads():
+    def script():
+        import pandas as pd
+        import streamlit as st
+        from dashboard import ui
+
+        ui.DISPLAY_ROWS = 50
+        df = pd.DataFrame({"unit_code": [f"v{i}" for i in range(120)], "households": range(120)})
+        ui.table(df, key="big", title="Bảng lớn")
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 50
+    assert any("120 dòng" in c.value and "50" in c.value for c in at.caption)
