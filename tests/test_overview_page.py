@@ -62,7 +62,7 @@ def test_users_get_a_short_message_not_a_traceback(tmp_path, monkeypatch):
 def test_large_tables_are_capped_on_screen_but_not_in_downloads():
     def script():
         import pandas as pd
-        import streamlit as st
+
         from dashboard import ui
 
         ui.DISPLAY_ROWS = 50
