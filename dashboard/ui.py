@@ -317,19 +317,21 @@ def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -
 def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
           title: str | None = None, column_config: dict | None = None,
           labels: dict | None = None, height: int | None = None,
-          commune_link: str | None = None) -> None:
+          commune_link: str | None = None, max_rows: int | None = None) -> None:
     """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
+    At most max_rows (default DISPLAY_ROWS) rows are drawn; downloads hold every row.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
     shown = df.rename(columns=labels or {})
-    linked = shown.head(DISPLAY_ROWS)
+    cap = max_rows or DISPLAY_ROWS
+    linked = shown.head(cap)
     config = dict(column_config or {})
     if commune_link and commune_link in df.columns and _page_exists("commune.py"):
         linked = linked.copy()
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
                       [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
-                       for c in df[commune_link].head(DISPLAY_ROWS)])
-    if len(shown) > DISPLAY_ROWS:
-        st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(DISPLAY_ROWS)} "
+                       for c in df[commune_link].head(cap)])
+    if len(shown) > cap:
+        st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
         config[PROFILE_COLUMN] = st.column_config.LinkColumn(
             PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")

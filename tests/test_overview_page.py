@@ -65,9 +65,8 @@ def test_large_tables_are_capped_on_screen_but_not_in_downloads():
 
         from dashboard import ui
 
-        ui.DISPLAY_ROWS = 50
         df = pd.DataFrame({"unit_code": [f"v{i}" for i in range(120)], "households": range(120)})
-        ui.table(df, key="big", title="Bảng lớn")
+        ui.table(df, key="big", title="Bảng lớn", max_rows=50)
 
     at = AppTest.from_function(script, default_timeout=60)
     at.run()
