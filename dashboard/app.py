@@ -11,35 +11,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import navigation, ui
 
-PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
-
-# (file, title, icon, url path) — a page is listed only when its script exists.
-PAGES = [
-    ("overview.py", "Tổng quan", ":material/dashboard:", "tong-quan"),
-    ("map.py", "Bản đồ", ":material/map:", "ban-do"),
-    ("coverage.py", "Độ phủ hộ gia đình", ":material/holiday_village:", "do-phu"),
-    ("evaluation.py", "Thí điểm và nhân rộng", ":material/trending_up:", "thi-diem"),
-    ("models.py", 'Mô hình "Dân vận khéo"', ":material/workspace_premium:", "mo-hinh"),
-    ("commune.py", "Hồ sơ xã", ":material/folder_open:", "ho-so-xa"),
-    ("sql.py", "Phân tích SQL", ":material/search:", "sql"),
-    ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
-    ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
-]
+ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
 
 
 def build_pages() -> list:
-    pages = []
-    for i, (file, title, icon, url) in enumerate(PAGES):
-        if (PAGES_DIR / file).exists():
-            pages.append(st.Page(f"../pages/{file}", title=title, icon=icon, url_path=url,
-                                 default=(i == 0)))
-    return pages
+    icons = {file: icon for file, _, icon, _ in navigation.PAGES}
+    return [st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
+                    default=(i == 0))
+            for i, (file, title, url) in enumerate(navigation.built())]
 
 
 def main() -> None:
-    st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"), layout="wide",
+    st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
     page = st.navigation(build_pages(), position="sidebar")
     try:

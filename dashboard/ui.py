@@ -293,7 +293,7 @@ def _param_text(v, plain: bool = False) -> str:
 
 DISPLAY_ROWS = 20_000         # rows drawn in a table; downloads always hold every row
 PROFILE_COLUMN = "Hồ sơ xã"
-PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in app.PAGES
+PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in navigation.PAGES
 
 
 def _page_exists(file: str) -> bool:

@@ -4,22 +4,9 @@ outside localhost."""
 import pytest
 
 from conftest import page_errors, wait_for_app
+from dashboard import navigation
 
 pytestmark = pytest.mark.browser
-
-
-def built_pages():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parent.parent
-    import ast
-
-    tree = ast.parse((root / "dashboard" / "app.py").read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "PAGES":
-            pages = ast.literal_eval(node.value)
-            return [(f, t, u) for f, t, _, u in pages if (root / "pages" / f).exists()]
-    raise AssertionError("PAGES not found")
 
 
 def test_home_shows_overview_with_demo_banner(app_server, browser_page):
@@ -34,7 +21,7 @@ def test_home_shows_overview_with_demo_banner(app_server, browser_page):
     assert page.external_requests == [], page.external_requests
 
 
-@pytest.mark.parametrize("file,title,url", built_pages())
+@pytest.mark.parametrize("file,title,url", navigation.built())
 def test_deep_link_to_every_page(app_server, browser_page, file, title, url):
     page = browser_page
     page.goto(f"{app_server}/{url}")

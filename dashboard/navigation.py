@@ -1,0 +1,26 @@
+"""The app's pages: file in pages/, title, icon and URL path. A page is listed only when its
+script exists, so navigation never shows a placeholder. No Streamlit here (tests and
+benchmarks read it too)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+# (file, title, icon, url path); the first page is the home page
+PAGES = [
+    ("overview.py", "Tổng quan", ":material/dashboard:", "tong-quan"),
+    ("map.py", "Bản đồ", ":material/map:", "ban-do"),
+    ("coverage.py", "Độ phủ hộ gia đình", ":material/holiday_village:", "do-phu"),
+    ("evaluation.py", "Thí điểm và nhân rộng", ":material/trending_up:", "thi-diem"),
+    ("models.py", 'Mô hình "Dân vận khéo"', ":material/workspace_premium:", "mo-hinh"),
+    ("commune.py", "Hồ sơ xã", ":material/folder_open:", "ho-so-xa"),
+    ("sql.py", "Phân tích SQL", ":material/search:", "sql"),
+    ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
+    ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
+]
+
+
+def built() -> list[tuple[str, str, str]]:
+    """(file, title, url path) of the pages whose script exists."""
+    return [(f, t, u) for f, t, _, u in PAGES if (PAGES_DIR / f).exists()]
