@@ -292,6 +292,7 @@ def _param_text(v, plain: bool = False) -> str:
 
 
 DISPLAY_ROWS = 20_000         # rows drawn in a table; downloads always hold every row
+STYLED_CELLS = 250_000        # below pandas' styler.render.max_elements (262,144)
 PROFILE_COLUMN = "Hồ sơ xã"
 PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in navigation.PAGES
 
@@ -322,7 +323,8 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     At most max_rows (default DISPLAY_ROWS) rows are drawn; downloads hold every row.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
     shown = df.rename(columns=labels or {})
-    cap = max_rows or DISPLAY_ROWS
+    # pandas' Styler refuses more than 262,144 cells: keep rows × columns under that
+    cap = min(max_rows or DISPLAY_ROWS, STYLED_CELLS // max(1, len(shown.columns) + 1))
     linked = shown.head(cap)
     config = dict(column_config or {})
     if commune_link and commune_link in df.columns and _page_exists("commune.py"):

@@ -73,3 +73,21 @@ def test_large_tables_are_capped_on_screen_but_not_in_downloads():
     assert not at.exception
     assert len(at.dataframe[0].value) == 50
     assert any("120 dòng" in c.value and "50" in c.value for c in at.caption)
+
+
+def test_wide_tables_stay_under_the_styler_cell_limit():
+    def script():
+        import pandas as pd
+
+        from dashboard import ui
+
+        n = 30_000
+        df = pd.DataFrame({f"c{i}": range(n) for i in range(16)})
+        ui.table(df, key="wide", title="Bảng rộng")
+
+    at = AppTest.from_function(script, default_timeout=120)
+    at.run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    assert len(shown) * (len(shown.columns) + 1) <= 250_000
+    assert any("30.000 dòng" in c.value for c in at.caption)
