@@ -218,9 +218,11 @@ with tab_upload:
     else:
         t1, t2, _ = st.columns([1, 1, 2])
         with t1:
-            _xlsx_button("⬇ Mẫu Excel", _template(dataset, db.data_version()),
+            # built only when clicked: the template lists the user's units (100k nationally)
+            _xlsx_button("⬇ Mẫu Excel",
+                         lambda n=dataset, v=db.data_version(): _template(n, v),
                          templates.file_name(dataset, "xlsx"), key="up_tpl_xlsx",
-                         width="stretch")
+                         width="stretch", on_click="ignore")
         with t2:
             st.download_button("⬇ Mẫu CSV", templates.csv_template(dataset),
                                templates.file_name(dataset, "csv"), "text/csv",
@@ -290,9 +292,10 @@ with tab_templates:
             st.dataframe(templates.columns_table(ds), hide_index=True, width="stretch")
             a, b_, _ = st.columns([1, 1, 2])
             with a:
-                _xlsx_button("⬇ Mẫu Excel", _template(name, db.data_version()),
+                _xlsx_button("⬇ Mẫu Excel",
+                             lambda n=name, v=db.data_version(): _template(n, v),
                              templates.file_name(name, "xlsx"), key=f"tpl_{name}_xlsx",
-                             width="stretch")
+                             width="stretch", on_click="ignore")
             with b_:
                 st.download_button("⬇ Mẫu CSV", templates.csv_template(name),
                                    templates.file_name(name, "csv"), "text/csv",
