@@ -166,7 +166,9 @@ def keep_in_url(**defaults) -> None:
     to the URL when it differs from its default, and drop it from the URL otherwise."""
     values = {}
     for key, default in defaults.items():
-        value = st.session_state.get(key, default)
+        if key not in st.session_state:     # widget not drawn this run (e.g. another tab)
+            continue
+        value = st.session_state[key]
         if isinstance(value, bool):
             values[key] = None if value == default else ("1" if value else "0")
         else:

@@ -38,3 +38,22 @@ def test_evaluation_choices_restored_from_a_link(env):
     assert at.selectbox(key="ev_window").value == 6
     assert at.session_state["ev_view"] == "cohort"
     assert at.session_state["ev_horizon"] == 24
+
+
+@pytest.mark.parametrize("tab,expect", [
+    ("Theo thôn, tổ dân phố", "--param level=village"),
+    ("Phân bố", "coverage_cells"),
+    ("Khoảng trống", "tổ quá tải"),
+    ("Kế hoạch bổ sung tổ", "hộ còn thiếu")])
+def test_coverage_tab_from_the_url_is_the_one_built(env, tab, expect):
+    at = run_page("../pages/coverage.py", muc=tab)
+    text = " ".join([m.value for m in at.markdown] + [s.value for s in at.subheader]
+                    + [c.value for c in at.caption] + [e.label for e in at.expander])
+    assert expect.lower() in text.lower(), text[:2000]
+
+
+def test_hidden_coverage_tabs_are_not_built(env):
+    at = run_page("../pages/coverage.py")
+    text = " ".join([m.value for m in at.markdown] + [s.value for s in at.subheader])
+    assert "quá tải" not in text.lower() and "hộ còn thiếu" not in text.lower()
+    assert len(at.dataframe) == 1
