@@ -94,7 +94,7 @@ labels_models = {c.name: c.label for c in contract.MODELS.columns}
 date_cfg = {"format": "DD/MM/YYYY"}
 
 t_v, t_c, t_m, t_i = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
-                              "Chỉ số theo thời gian"])
+                              "Chỉ số theo thời gian"], key="muc", bind="query-params")
 with t_v:
     villages = ui.run_query("profile_villages", **params)
     if villages.empty:

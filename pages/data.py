@@ -23,7 +23,8 @@ ui.demo_banner()
 if "data_flash" in state:
     st.success(state.pop("data_flash"), icon=":material/check_circle:")
 
-tab_upload, tab_history, tab_templates = st.tabs(["Tải lên", "Lịch sử nhập", "Mẫu tệp"])
+tab_upload, tab_history, tab_templates = st.tabs(["Tải lên", "Lịch sử nhập", "Mẫu tệp"],
+                                                 key="muc", bind="query-params")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -89,7 +89,8 @@ st.subheader("So sánh các nhóm: tại ngày đã chọn và sau 6, 12, 24 th�
 fig_cols = ["cohort_label", "communes", "cells", "members", "members_per_cell", "households",
             "households_covered", "coverage_pct", "households_per_member"]
 by_h = ev.figures_at_horizons(data.history, cohorts, data.as_of)
-tabs = st.tabs([f"Tại {fmt.date(data.as_of)}"] + [f"Sau {h} tháng" for h in ev.HORIZONS])
+tabs = st.tabs([f"Tại {fmt.date(data.as_of)}"] + [f"Sau {h} tháng" for h in ev.HORIZONS],
+               key="moc", bind="query-params")
 with tabs[0]:
     now = table[["cohort_label", "first_start", "last_start"] + fig_cols[1:]].copy()
     now["evidence"] = [ev.size_evidence(n)["label"] if n else "" for n in now["communes"]]
