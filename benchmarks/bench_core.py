@@ -87,7 +87,7 @@ def main() -> None:
         r = timed(f"import cells ({args.cells:,} rows, new)", lambda: ingest.import_file(
             db, "cells", files["cells"]), results)
         assert r.committed, r.summary_text()[:2000]
-        r = timed(f"re-import cells ({args.cells:,} rows, unchanged)", lambda: ingest.import_file(
+        r = timed(f"check the same cells again ({args.cells:,} unchanged, dry run)", lambda: ingest.import_file(
             db, "cells", files["cells"], dry_run=True), results)
         assert r.unchanged == args.cells
         as_of = dt.date(2025, 6, 30)
