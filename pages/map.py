@@ -71,6 +71,8 @@ with c1:
         level = "village"
         st.markdown(f"**Cấp hiển thị:** thôn, tổ dân phố của {names[xa]}")
         st.button("← Quay lại toàn bộ các xã", key="map_back", on_click=_back)
+        st.page_link("../pages/commune.py", label=f"Mở hồ sơ {names[xa]}",
+                     icon=":material/folder_open:", query_params={"commune": xa})
     else:
         level = st.segmented_control("Cấp hiển thị", levels, format_func=maps.LEVEL_LABELS.get,
                                      default=qp.get("lop") if qp.get("lop") in levels

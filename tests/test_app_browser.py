@@ -40,3 +40,14 @@ def test_filters_live_in_the_url(app_server, browser_page):
     assert "30/06/2024" in body
     assert "giai đoạn: Thí điểm" in body
     assert page_errors(page) == []
+
+
+def test_map_drill_down_opens_the_commune_profile(app_server, browser_page):
+    page = browser_page
+    page.goto(f"{app_server}/ban-do?xa=07228")
+    wait_for_app(page)
+    page.get_by_text("Mở hồ sơ Phường Đa Mai").click()
+    wait_for_app(page)
+    assert page.url.endswith("/ho-so-xa?commune=07228")
+    assert "Phường Đa Mai" in page.inner_text("body")
+    assert page_errors(page) == [] and page.external_requests == []

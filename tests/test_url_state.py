@@ -57,3 +57,12 @@ def test_hidden_coverage_tabs_are_not_built(env):
     text = " ".join([m.value for m in at.markdown] + [s.value for s in at.subheader])
     assert "quá tải" not in text.lower() and "hộ còn thiếu" not in text.lower()
     assert len(at.dataframe) == 1
+
+
+def test_map_drill_down_links_to_the_commune_profile(env):
+    at = run_page("../pages/map.py", xa="07228")
+    links = [el for el in at.get("page_link")]
+    assert links, "a selected commune offers its profile"
+    proto = links[0].proto
+    assert "ho-so-xa" in proto.page or "commune.py" in proto.page
+    assert "commune=07228" in proto.query_string or "07228" in str(proto)
