@@ -136,13 +136,19 @@ def plan_villages(villages: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT
 def plan_communes(communes: pd.DataFrame, village_plan: pd.DataFrame,
                   target_pct: float = DEFAULT_TARGET_PCT,
                   households_per_cell: float = DEFAULT_HOUSEHOLDS_PER_CELL) -> pd.DataFrame:
-    """Per commune: villages needing cells, shortfall and new cells (sum of its villages; a
-    commune without villages is planned on its own figures), priority order."""
+    """Per commune: villages needing cells, shortfall and new cells, priority order.
+
+    The shortfall is the commune's own (target households − covered households, where
+    covered includes cells attached directly to the commune), so at a 100 % target the
+    province total equals the uncovered households shown everywhere else. New cells are the
+    sum of its villages' new cells (cells are founded in villages), less one for every full
+    `households_per_cell` households that cells attached directly to the commune already
+    cover. A commune without villages is planned on its own figures."""
     by = village_plan.groupby("parent_code").agg(
         villages=("unit_code", "count"),
         villages_needing_cells=("new_cells", lambda s: int((s > 0).sum())),
-        shortfall_households=("shortfall_households", "sum"),
-        new_cells=("new_cells", "sum"))
+        village_shortfall=("shortfall_households", "sum"),
+        village_new_cells=("new_cells", "sum"))
     out = communes.copy()
     out = out.join(by, on="unit_code")
     has_villages = out["villages"].fillna(0) > 0
@@ -150,10 +156,12 @@ def plan_communes(communes: pd.DataFrame, village_plan: pd.DataFrame,
            for r in out.itertuples(index=False)]
     out["villages"] = out["villages"].fillna(0).astype(int)
     out["villages_needing_cells"] = out["villages_needing_cells"].fillna(0).astype(int)
-    out["shortfall_households"] = [int(s) if hv else o[0] for s, hv, o in
-                                   zip(out["shortfall_households"].fillna(0), has_villages, own)]
-    out["new_cells"] = [int(n) if hv else o[1] for n, hv, o in
-                        zip(out["new_cells"].fillna(0), has_villages, own)]
+    out["shortfall_households"] = [o[0] for o in own]
+    credit = [int((vs - o[0]) // households_per_cell) if hv else 0 for vs, o, hv in
+              zip(out["village_shortfall"].fillna(0), own, has_villages)]
+    out["new_cells"] = [max(0, int(n) - c) if hv else o[1] for n, c, hv, o in
+                        zip(out["village_new_cells"].fillna(0), credit, has_villages, own)]
+    out = out.drop(columns=["village_shortfall", "village_new_cells"])
     out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
     out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
     out.insert(0, "priority", range(1, len(out) + 1))

@@ -173,8 +173,10 @@ with tabs[4]:
                                       f"{fmt.number(total['communes'])}")
         t[3].metric("Tổ đang hoạt động", fmt.number(total["cells"]))
         st.caption("Mỗi thôn: số tổ mới = làm tròn lên (hộ còn thiếu ÷ số hộ mỗi tổ mới); hộ còn "
-                   "thiếu = làm tròn lên (mục tiêu × số hộ) − hộ đã có tổ phụ trách. Số tổ của xã là "
-                   "tổng của các thôn; thứ tự ưu tiên: nhiều hộ chưa có tổ trước.")
+                   "thiếu = làm tròn lên (mục tiêu × số hộ) − hộ đã có tổ phụ trách. Mỗi xã: hộ "
+                   "còn thiếu tính trên số liệu của cả xã (kể cả tổ trực thuộc xã); số tổ mới là "
+                   "tổng của các thôn, trừ một tổ cho mỗi đủ số hộ mỗi tổ mới mà các tổ trực "
+                   "thuộc xã đã phụ trách. Thứ tự ưu tiên: nhiều hộ chưa có tổ trước.")
         st.subheader("Theo xã, phường")
         ui.table(cplan[["priority", "unit_code", "unit_name", "households", "households_covered",
                         "uncovered_households", "coverage_pct", "cells", "villages",

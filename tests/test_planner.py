@@ -124,3 +124,27 @@ def test_planner(db):
     vp90 = planner.plan_villages(v, 90, 40)
     assert dict(zip(vp90.unit_code, vp90.new_cells)) == {"90001-C": 2, "90001-A": 1,
                                                          "90001-B": 0}
+
+
+def test_cells_attached_to_a_commune_count_against_its_plan(tmp_path):
+    # Commune 91001: village D (80 hh) with no cell, and one cell attached directly to the
+    # commune covering 50 households. Village plan: D is 80 short -> 2 cells of 40.
+    # Commune: covered = min(0 + 50, 80) = 50 -> 30 short; the direct cell's 50 households
+    # are one full cell of 40 -> 2 - 1 = 1 new cell. Its shortfall equals its uncovered.
+    d = store.Database(tmp_path / "q.duckdb")
+    cur = d.cursor()
+    for u in [("91", "Tỉnh", "province", None, None), ("91001", "Xã Ba", "commune", "91", None),
+              ("91001-D", "Thôn D", "village", "91001", 80)]:
+        cur.execute("INSERT INTO units VALUES (?, ?, ?, ?, ?, NULL)", list(u))
+    cur.execute("INSERT INTO cells VALUES ('T9', 'Tổ xã', NULL, '91001', 'rollout', "
+                "'2024-01-01', NULL, 6, 50, NULL)")
+    cur.close()
+    v = queries.run(d, "coverage_by_unit", level="village", as_of=AS_OF)
+    c = queries.run(d, "coverage_by_unit", level="commune", as_of=AS_OF)
+    vp = planner.plan_villages(v, 100, 40)
+    assert list(vp.new_cells) == [2] and list(vp.shortfall_households) == [80]
+    cp = planner.plan_communes(c, vp, 100, 40).set_index("unit_code")
+    assert cp.loc["91001", "shortfall_households"] == 30
+    assert cp.loc["91001", "uncovered_households"] == 30
+    assert cp.loc["91001", "new_cells"] == 1
+    d.close()
