@@ -2,6 +2,10 @@
 -- written once. Created in every database (store.ensure_schema), so analysts can call them
 -- in the SQL explorer too, e.g. SELECT * FROM commune_coverage(DATE '2025-06-30').
 
+-- coverage_pct = 100 × covered households / households, 0 when households is 0 (section 4).
+CREATE OR REPLACE MACRO coverage_pct(covered, households) AS
+  CASE WHEN households = 0 THEN 0 ELSE round(100.0 * covered / households, 2) END;
+
 -- Cells active at d: established_on <= d and (ended_on empty or ended_on > d).
 CREATE OR REPLACE MACRO active_cells(d) AS TABLE
   SELECT * FROM cells

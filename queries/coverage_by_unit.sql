@@ -14,8 +14,7 @@ WITH base AS (
          households_covered_raw, households_covered, parent_code AS commune_code
   FROM village_coverage($as_of) WHERE $level = 'village')
 SELECT unit_code, unit_name, parent_code, households, cells, members, households_covered,
-       CASE WHEN households = 0 THEN 0
-            ELSE round(100.0 * households_covered / households, 2) END AS coverage_pct,
+       coverage_pct(households_covered, households) AS coverage_pct,
        households - households_covered AS uncovered_households,
        CASE WHEN cells = 0 THEN NULL
             ELSE round(households_covered_raw / cells, 2) END AS households_per_cell,

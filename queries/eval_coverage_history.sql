@@ -22,8 +22,7 @@ SELECT e.month_end,
        c.members,
        c.households_covered,
        c.households_covered_raw,
-       CASE WHEN c.households = 0 THEN 0
-            ELSE round(100.0 * c.households_covered / c.households, 2) END AS coverage_pct
+       coverage_pct(c.households_covered, c.households) AS coverage_pct
 FROM month_ends e,
      LATERAL commune_coverage(e.month_end) c
 JOIN starts s ON s.commune_code = c.unit_code

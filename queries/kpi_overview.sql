@@ -24,8 +24,7 @@ SELECT
   (SELECT coalesce(sum(members), 0)::BIGINT FROM cc) AS members,
   (SELECT coalesce(sum(households), 0)::BIGINT FROM cc) AS households,
   (SELECT coalesce(sum(households_covered), 0)::BIGINT FROM cc) AS households_covered,
-  (SELECT CASE WHEN coalesce(sum(households), 0)::BIGINT = 0 THEN 0
-               ELSE round(100.0 * sum(households_covered) / sum(households), 2) END
+  (SELECT coverage_pct(coalesce(sum(households_covered), 0), coalesce(sum(households), 0))
    FROM cc) AS coverage_pct,
   (SELECT count(*) FROM m) AS models,
   (SELECT count(*) FROM m WHERE started_on <= $as_of

@@ -25,8 +25,7 @@ m AS (
   GROUP BY ALL)
 SELECT b.unit_code, b.unit_name, b.parent_code, b.commune_code, b.households, b.cells,
        b.members, b.households_covered,
-       CASE WHEN b.households = 0 THEN 0
-            ELSE round(100.0 * b.households_covered / b.households, 2) END AS coverage_pct,
+       coverage_pct(b.households_covered, b.households) AS coverage_pct,
        b.households - b.households_covered AS uncovered_households,
        CASE WHEN b.households > 0 THEN round(1000.0 * b.cells / b.households, 2) END
          AS cells_per_1000_households,

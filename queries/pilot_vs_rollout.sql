@@ -14,8 +14,7 @@ SELECT p.phase,
             ELSE round(sum(c.members) / sum(c.cells), 2) END AS members_per_cell,
        sum(c.households)::BIGINT AS households,
        sum(c.households_covered)::BIGINT AS households_covered,
-       CASE WHEN sum(c.households) = 0 THEN 0
-            ELSE round(100.0 * sum(c.households_covered) / sum(c.households), 2) END
+       coverage_pct(sum(c.households_covered), sum(c.households))
          AS coverage_pct,
        CASE WHEN sum(c.members) = 0 THEN NULL
             ELSE round(sum(c.households_covered_raw) / sum(c.members), 2) END

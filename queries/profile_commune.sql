@@ -35,8 +35,7 @@ SELECT u.unit_code AS commune_code,
        cc.cells,
        cc.members,
        cc.households_covered,
-       CASE WHEN cc.households = 0 THEN 0
-            ELSE round(100.0 * cc.households_covered / cc.households, 2) END AS coverage_pct,
+       coverage_pct(cc.households_covered, cc.households) AS coverage_pct,
        cc.households - cc.households_covered AS uncovered_households,
        CASE WHEN cc.cells = 0 THEN NULL
             ELSE round(cc.households_covered_raw / cc.cells, 2) END AS households_per_cell,

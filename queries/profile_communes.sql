@@ -10,8 +10,7 @@ SELECT c.unit_code AS commune_code,
        p.started_on,
        c.households,
        c.cells,
-       CASE WHEN c.households = 0 THEN 0
-            ELSE round(100.0 * c.households_covered / c.households, 2) END AS coverage_pct
+       coverage_pct(c.households_covered, c.households) AS coverage_pct
 FROM commune_coverage($as_of) c
 JOIN commune_phase($as_of) p ON p.commune_code = c.unit_code
 ORDER BY c.unit_name, c.unit_code;

@@ -12,8 +12,7 @@ SELECT v.unit_code,
        v.cells,
        v.members,
        v.households_covered,
-       CASE WHEN v.households = 0 THEN 0
-            ELSE round(100.0 * v.households_covered / v.households, 2) END AS coverage_pct,
+       coverage_pct(v.households_covered, v.households) AS coverage_pct,
        v.households - v.households_covered AS uncovered_households,
        CASE WHEN v.cells = 0 THEN NULL
             ELSE round(v.households_covered_raw / v.cells, 2) END AS households_per_cell

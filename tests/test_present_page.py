@@ -11,13 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import fmt, queries, store
 
+from conftest import run_page
 from test_pack import build_small_db
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGE = "../pages/present.py"
 
 
@@ -35,16 +34,7 @@ def open_page(small_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(small_path))
 
     def go(**params):
-        app = AppTest.from_file(APP, default_timeout=120)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        app.switch_page(PAGE)
-        for key, value in params.items():
-            app.query_params[key] = value
-        app.run()
-        assert not app.exception
-        return app
+        return run_page(PAGE, **params)
     return go
 
 
