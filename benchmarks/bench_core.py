@@ -20,7 +20,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import ingest, queries, reference, store  # noqa: E402
+from dashboard import ingest, store  # noqa: E402
+from dashboard.store import queries, reference
 
 
 def national(n_villages: int, n_cells: int, seed: int = 7) -> dict[str, pd.DataFrame]:
@@ -96,7 +97,7 @@ def main() -> None:
                              ("pilot_vs_rollout", {}), ("models_by_field", {}),
                              ("cells_over_time", {})):
             label = f"query {name} {' '.join(f'{k}={v}' for k, v in params.items())}".strip()
-            df = timed(label, lambda: queries.run(db, name, {"as_of": as_of, **params}),
+            df = timed(label, lambda name=name, params=params: queries.run(db, name, {"as_of": as_of, **params}),
                        results)
             assert len(df) > 0
         db.close()

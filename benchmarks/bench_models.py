@@ -27,7 +27,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dashboard import models_registry as mr  # noqa: E402
+from dashboard.analysis import models_registry as mr  # noqa: E402
 
 PRACTICES = [
     "Camera giám sát ANTT", "Camera giám sát an ninh trật tự", "Tổ tự quản về ANTT",
@@ -61,7 +61,7 @@ def _typo(rng, s: str) -> str:
     if r < 0.3:
         return s.lower()
     if r < 0.5:
-        from dashboard.text import strip_accents
+        from dashboard.i18n.text import strip_accents
         return strip_accents(s)
     if r < 0.6:
         return "Mô hình " + s

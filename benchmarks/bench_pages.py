@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_core import national  # noqa: E402
 from conftest import CHROMIUM, CHROMIUM_ARGS, page_errors, start_app, wait_for_app  # noqa: E402
-from dashboard import ingest, navigation, store  # noqa: E402
+
+from dashboard import ingest, store  # noqa: E402
+from dashboard.web import navigation  # noqa: E402
 
 
 def build(path: Path, villages: int, cells: int) -> None:
@@ -58,7 +60,7 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                for file, title, url_path in navigation.built():
+                for _file, title, url_path in navigation.built():
                     times = []
                     for _ in range(2):
                         t = time.perf_counter()

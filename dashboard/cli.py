@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import config
+
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
@@ -70,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
 
     p = sub.add_parser("sql", help="chạy một câu lệnh SELECT trong môi trường an toàn")
-    from . import sandbox
+    from dashboard import sandbox
 
     sandbox.add_arguments(p)
 
@@ -92,19 +94,19 @@ def print_frame(df: pd.DataFrame, fmt: str, out=None) -> None:
 
 
 def _open(args):
-    from . import store
+    from dashboard import store
 
     return store.Database(args.db) if args.db else store.Database()
 
 
 def cmd_import(args) -> int:
-    from . import ingest
+    from dashboard import ingest
 
     if args.dataset == "boundaries":
-        from . import geo
+        from dashboard.ingest import boundaries
 
         db = _open(args)
-        report = geo.import_boundaries(db, args.file, code_property=args.code_property,
+        report = boundaries.import_boundaries(db, args.file, code_property=args.code_property,
                                        dry_run=args.dry_run)
         print(report.summary_text())
         return EXIT_OK if report.ok else EXIT_DATA
@@ -130,7 +132,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from . import queries
+    from dashboard.store import queries
 
     try:
         queries.get(args.name)
@@ -155,7 +157,7 @@ def cmd_query(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from . import demo, store
+    from dashboard import demo, store
 
     path = Path(args.db) if args.db else store.default_db_path()
     if args.regenerate:
@@ -172,7 +174,7 @@ def cmd_demo(args) -> int:
             p.unlink(missing_ok=True)
         import shutil
 
-        shutil.rmtree(path.parent / "archive", ignore_errors=True)
+        shutil.rmtree(path.parent / config.get("archive_dir_name"), ignore_errors=True)
     db = store.Database(path)
     print(f"Tạo dữ liệu mẫu (tỉnh Bắc Ninh, số liệu giả lập) trong {path}")
     demo.load(db)
@@ -184,7 +186,8 @@ def cmd_demo(args) -> int:
 def cmd_units_from_reference(args) -> int:
     import tempfile
 
-    from . import ingest, reference
+    from dashboard import ingest
+    from dashboard.store import reference
 
     try:
         frame = reference.units_frame(args.province_code)
@@ -202,13 +205,13 @@ def cmd_units_from_reference(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    from . import sandbox
+    from dashboard import sandbox
 
     return sandbox.cli_main(args)
 
 
 def cmd_docs(args) -> int:
-    from . import docs
+    from dashboard.output import docs
 
     path = docs.write()
     print(f"Đã ghi {path}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .text import fold
+from dashboard.i18n.text import fold
 
 # Enum values: code -> Vietnamese labels (first label is the display label).
 LEVELS: dict[str, tuple[str, ...]] = {

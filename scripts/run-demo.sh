@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export DASHBOARD_DB="${DASHBOARD_DB:-data/dashboard.duckdb}"
 .venv/bin/python -m dashboard demo --db "$DASHBOARD_DB"
-exec .venv/bin/python -m streamlit run dashboard/app.py "$@"
+exec .venv/bin/python -m streamlit run dashboard/web/app.py "$@"

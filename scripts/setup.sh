@@ -27,3 +27,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -r requirements.txt
+.venv/bin/python -m pip install -q --no-deps -e .
+if [ "${1:-}" = "--test" ]; then
+  .venv/bin/python -m pip install -q -r requirements-test.txt
+fi

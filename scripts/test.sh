@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything and runs the whole test suite (unit, AppTest and real-browser tests).
+# Installs everything (runtime and test tools), checks the code with ruff, then runs the whole
+# test suite (unit, AppTest and real-browser tests). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
+.venv/bin/python -m ruff check dashboard tests benchmarks
 exec .venv/bin/python -m pytest "$@"

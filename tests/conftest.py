@@ -51,7 +51,7 @@ def empty_db(tmp_path):
     db.close()
 
 
-APP = str(ROOT / "dashboard" / "app.py")
+APP = str(ROOT / "dashboard" / "web" / "app.py")
 
 
 def run_page(page: str, **params):
@@ -81,7 +81,7 @@ def start_app(db_path: Path, port: int | None = None):
     port = port or free_port()
     env = {**os.environ, "DASHBOARD_DB": str(db_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "web" / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

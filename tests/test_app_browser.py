@@ -2,9 +2,9 @@
 the home page and a deep link to every page render with no exception and ask for nothing
 outside localhost."""
 import pytest
-
 from conftest import page_errors, wait_for_app
-from dashboard import navigation
+
+from dashboard.web import navigation
 
 pytestmark = pytest.mark.browser
 

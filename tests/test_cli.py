@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import demo, docs
+from dashboard import demo
+from dashboard.output import docs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +69,5 @@ def test_demo_files_are_what_the_generator_makes(tmp_path):
 def test_data_docs_are_current():
     assert docs.DOCS.read_text(encoding="utf-8") == docs.render(), \
         "docs/data-contract.md is stale: run `python -m dashboard docs`"
+    assert docs.SETTINGS_DOCS.read_text(encoding="utf-8") == docs.render_settings(), \
+        "docs/settings.md is stale: run `python -m dashboard docs`"

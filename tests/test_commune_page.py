@@ -14,11 +14,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from dashboard import evaluation, queries, store
-
-from conftest import run_page, page_errors, wait_for_app
+from conftest import page_errors, run_page, wait_for_app
 from test_sandbox import build_db
+
+from dashboard import store
+from dashboard.analysis import evaluation
+from dashboard.store import queries
 
 PAGE = "../pages/commune.py"
 AS_OF = dt.date(2025, 6, 30)

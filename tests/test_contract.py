@@ -1,5 +1,6 @@
 """The contract drives DDL, header matching and enum matching."""
-from dashboard import contract, fmt, ingest, text
+from dashboard import contract, ingest
+from dashboard.i18n import fmt, text
 
 
 def test_fold_ignores_case_accents_spaces_punctuation():

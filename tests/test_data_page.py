@@ -4,17 +4,18 @@ rollback, with the table compared before and after."""
 import re
 
 import pandas as pd
+from conftest import page_errors, start_app, wait_for_app
 from openpyxl import load_workbook
 
-from conftest import start_app, wait_for_app, page_errors
-from dashboard import history, queries, store
+from dashboard import store
+from dashboard.store import history, queries
 
 
 def test_page_structure_apptest(demo_copy, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
-    at = AppTest.from_file("../dashboard/app.py", default_timeout=120)
+    at = AppTest.from_file("../dashboard/web/app.py", default_timeout=120)
     at.run()
     at.switch_page("../pages/data.py")
     at.run()

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from dashboard import evaluation as ev
-from dashboard import queries, store
+from dashboard import store
+from dashboard.analysis import evaluation as ev
+from dashboard.store import queries
 
 AS_OF = dt.date(2024, 12, 31)
 
@@ -188,7 +189,7 @@ def synthetic(effect=3.0, n_per=8, months=36, seed=1, pre_trend=0.0, missing=0.0
     groups = [("pilot", "pilot", 12), ("rollout:2025Q3", "rollout", 18),
               ("rollout:2026Q1", "rollout", 24), ("none", "none", None)]
     month_fx = rng.normal(0, 2, months)
-    for g, (cohort, phase, s) in enumerate(groups):
+    for g, (_cohort, phase, s) in enumerate(groups):
         for i in range(n_per):
             code = f"{g}{i:02d}"
             alpha = rng.normal(10, 3)

@@ -3,8 +3,8 @@ import datetime as dt
 
 from conftest import page_errors, wait_for_app
 
-from dashboard import evaluation as ev
 from dashboard import store
+from dashboard.analysis import evaluation as ev
 
 
 def test_evaluation_page_renders(app_server, browser_page, demo_db):
@@ -55,7 +55,7 @@ def test_evaluation_page_widgets_and_no_controls(demo_copy, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
-    at = AppTest.from_file("../dashboard/app.py", default_timeout=180)
+    at = AppTest.from_file("../dashboard/web/app.py", default_timeout=180)
     at.query_params["as_of"] = "2025-12-31"
     at.run()
     at.switch_page("../pages/evaluation.py").run()

@@ -5,7 +5,7 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboard import exports
+from dashboard.output import exports
 
 
 def frame():

@@ -8,7 +8,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from dashboard import geo, queries, reference, store
+from dashboard import store
+from dashboard.ingest import boundaries
+from dashboard.store import queries, reference
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "boundaries" / \
     "bac_ninh_communes_2025.geojson"
@@ -62,7 +64,7 @@ def test_projected_geojson_with_integer_codes(db, tmp_path):
     gdf = nasty_frame([int(c) for c in CODES])              # 7210, 7228, 7246
     path = tmp_path / "xa_vn2000.geojson"
     gdf.to_crs("EPSG:3405").to_file(path, driver="GeoJSON")
-    rep = geo.import_boundaries(db, path)
+    rep = boundaries.import_boundaries(db, path)
     assert rep.ok, rep.messages()
     assert rep.code_property == "ma_xa"
     assert rep.source_crs and "3405" in rep.source_crs
@@ -95,7 +97,7 @@ def test_zipped_shapefile_utm(db, tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         for p in folder.iterdir():
             zf.write(p, f"data/{p.name}")
-    rep = geo.import_boundaries(db, zpath)
+    rep = boundaries.import_boundaries(db, zpath)
     assert rep.ok, rep.messages()
     assert "32648" in rep.source_crs
     assert rep.matched == CODES
@@ -112,7 +114,7 @@ def test_zip_without_dbf_is_refused(db, tmp_path):
         for p in folder.iterdir():
             if p.suffix != ".dbf":
                 zf.write(p, p.name)
-    rep = geo.import_boundaries(db, zpath)
+    rep = boundaries.import_boundaries(db, zpath)
     assert not rep.ok and ".dbf" in rep.errors[0]
     assert stored(db).empty
 
@@ -128,10 +130,10 @@ def test_geopackage_bowtie_unknown_code_and_dry_run(db, tmp_path):
                                      box(x2, y2, x2 + 0.01, y2 + 0.01)], crs="EPSG:4326")
     path = tmp_path / "xa.gpkg"
     gdf.to_file(path, driver="GPKG")
-    dry = geo.import_boundaries(db, path, dry_run=True)
+    dry = boundaries.import_boundaries(db, path, dry_run=True)
     assert dry.ok and dry.repaired == 1 and dry.batch_id is None
     assert stored(db).empty                                   # dry run writes nothing
-    rep = geo.import_boundaries(db, path)
+    rep = boundaries.import_boundaries(db, path)
     assert rep.repaired == 1
     assert rep.unmatched_features == [{"row": 2, "value": "99999", "name": None}]
     assert any("99999" in m for m in rep.messages())
@@ -141,7 +143,7 @@ def test_geopackage_bowtie_unknown_code_and_dry_run(db, tmp_path):
     assert g.is_valid and g.geom_type == "MultiPolygon" and len(g.geoms) == 2
     assert g.area == pytest.approx(0.0002, rel=1e-6)   # two triangles of 0.02 x 0.01 / 2
     # importing again updates, not duplicates
-    again = geo.import_boundaries(db, path)
+    again = boundaries.import_boundaries(db, path)
     assert again.rows_updated == 2 and again.rows_new == 0
     assert len(stored(db)) == 2
 
@@ -154,11 +156,11 @@ def test_code_property_must_be_chosen_when_nothing_matches(db, tmp_path):
     gdf["ma_that"] = [c.lstrip("0") for c in CODES]
     path = tmp_path / "x.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    rep = geo.import_boundaries(db, path)                   # detects ma_that
+    rep = boundaries.import_boundaries(db, path)                   # detects ma_that
     assert rep.ok and rep.code_property == "ma_that"
-    rep = geo.import_boundaries(db, path, code_property="khac")
+    rep = boundaries.import_boundaries(db, path, code_property="khac")
     assert not rep.ok and rep.errors
-    rep = geo.import_boundaries(db, path, code_property="khong_co")
+    rep = boundaries.import_boundaries(db, path, code_property="khong_co")
     assert not rep.ok and "khong_co" in rep.errors[0]
 
 
@@ -166,7 +168,7 @@ def test_no_crs_projected_coordinates_refused(db, tmp_path):
     gdf = nasty_frame(CODES).to_crs("EPSG:32648").set_crs(None, allow_override=True)
     path = tmp_path / "nocrs.geojson"
     path.write_text(gdf.to_json(), encoding="utf-8")
-    rep = geo.import_boundaries(db, path)
+    rep = boundaries.import_boundaries(db, path)
     assert not rep.ok and "hệ tọa độ" in rep.errors[0]
 
 
@@ -174,8 +176,8 @@ def test_code_matching_rules():
     import pandas as pd
     units = pd.DataFrame({"unit_code": ["24", "07210", "00024", "07210-01"],
                           "level": ["province", "commune", "commune", "village"]})
-    assert geo.code_key("07210") == geo.code_key(7210) == geo.code_key(7210.0) == "7210"
-    got = geo.match_codes(pd.Series([7210, "07210-01", 24, "7228"]), units)
+    assert boundaries.code_key("07210") == boundaries.code_key(7210) == boundaries.code_key(7210.0) == "7210"
+    got = boundaries.match_codes(pd.Series([7210, "07210-01", 24, "7228"]), units)
     # 24 is both the province "24" and the commune "00024": the communes win (7210 is one)
     assert got == ["07210", "07210-01", "00024", None]
 
@@ -183,7 +185,7 @@ def test_code_matching_rules():
 @pytest.mark.skipif(not FIXTURE.exists(), reason="shared fixture ../shared/fixtures/boundaries "
                     "absent (real Bắc Ninh boundaries are not shipped with the project)")
 def test_real_bac_ninh_boundaries(db):
-    rep = geo.import_boundaries(db, FIXTURE)
+    rep = boundaries.import_boundaries(db, FIXTURE)
     assert rep.ok, rep.messages()
     assert rep.code_property == "code" and len(rep.matched) == 99
     assert rep.unmatched_features == [] and rep.units_without_feature == []
@@ -201,8 +203,8 @@ def test_approximate_polygons_keep_uploaded(db, tmp_path):
     gdf = nasty_frame(CODES)
     path = tmp_path / "x.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    geo.import_boundaries(db, path)
-    res = geo.approximate_polygons(db)
+    boundaries.import_boundaries(db, path)
+    res = boundaries.approximate_polygons(db)
     assert res["communes"] == 96                              # 99 minus the 3 uploaded
     assert res["villages"] == 3                               # 07210's villages, inside its shape
     rows = stored(db).set_index("unit_code")

@@ -3,9 +3,11 @@
 import pandas as pd
 import pytest
 
-from dashboard import history, ingest, store
+from dashboard import ingest, store
+from dashboard.ingest import pipeline
+from dashboard.store import history
 
-DEMO = "data/demo"
+DEMO = "dashboard/demo/files"
 
 
 @pytest.fixture
@@ -75,10 +77,10 @@ def test_rollback_of_insert_batch_deletes_rows_and_demo_batch(db):
 
 
 def test_boundaries_rollback_restores_geometry(db):
-    from dashboard import geo
+    from dashboard.ingest import boundaries
 
     before = history.table_snapshot(db, "boundaries")
-    out = geo.approximate_polygons(db, replace_uploaded=True)
+    out = boundaries.approximate_polygons(db, replace_uploaded=True)
     history.rollback(db, out["batch_id"])
     pd.testing.assert_frame_equal(history.table_snapshot(db, "boundaries"), before)
 
@@ -90,7 +92,7 @@ def test_archived_file_and_list(db):
     assert got == data and name == "tổ xã A.csv"
     lst = history.list_batches(db)
     row = lst[lst.batch_id == r.batch_id].iloc[0]
-    assert row.sha256 == ingest.hashlib.sha256(data).hexdigest()
+    assert row.sha256 == pipeline.hashlib.sha256(data).hexdigest()
     assert (row.rows_updated, row.rows_unchanged, row.status_label) == (1, 9, "Đã ghi")
     shown = history.history_table(lst)
     assert list(shown.columns)[:4] == ["Lô", "Thời gian", "Bộ dữ liệu", "Tệp"]

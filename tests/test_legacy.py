@@ -1,7 +1,9 @@
 """Pre-2025 commune codes: merged communes converted, split communes chosen by the user."""
 import pytest
 
-from dashboard import ingest, legacy, reference, store
+from dashboard import ingest, store
+from dashboard.ingest import legacy
+from dashboard.store import reference
 
 
 @pytest.fixture

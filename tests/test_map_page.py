@@ -3,9 +3,10 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import page_errors, wait_for_app
-from dashboard import maps, store
+
+from dashboard import store
+from dashboard.output import maps
 
 
 def test_classify_legend_is_vietnamese():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import urllib.parse
 
 import pytest
-
 from conftest import page_errors, wait_for_app
 
 pytestmark = pytest.mark.browser

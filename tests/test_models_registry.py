@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz, process
 
-from dashboard import models_registry as mr
-from dashboard import queries, store
+from dashboard import store
+from dashboard.analysis import models_registry as mr
+from dashboard.store import queries
 
 AS_OF = dt.date(2025, 6, 30)
 

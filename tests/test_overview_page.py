@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "web" / "app.py")
 
 
 @pytest.fixture
@@ -16,7 +16,8 @@ def at(demo_copy, monkeypatch):
 
 
 def test_overview_kpis_match_the_named_query(at, demo_copy):
-    from dashboard import queries, store
+    from dashboard import store
+    from dashboard.store import queries
 
     at.run()
     assert not at.exception
@@ -63,7 +64,7 @@ def test_large_tables_are_capped_on_screen_but_not_in_downloads():
     def script():
         import pandas as pd
 
-        from dashboard import ui
+        from dashboard.web import ui
 
         df = pd.DataFrame({"unit_code": [f"v{i}" for i in range(120)], "households": range(120)})
         ui.table(df, key="big", title="Bảng lớn", max_rows=50)
@@ -79,7 +80,7 @@ def test_wide_tables_stay_under_the_styler_cell_limit():
     def script():
         import pandas as pd
 
-        from dashboard import ui
+        from dashboard.web import ui
 
         n = 30_000
         df = pd.DataFrame({f"c{i}": range(n) for i in range(16)})

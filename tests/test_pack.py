@@ -30,7 +30,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import numwords, pack, slides, store
+from dashboard import store
+from dashboard.i18n import numwords
+from dashboard.output import pack, slides
 
 AS_OF = dt.date(2025, 6, 30)
 ROOT = Path(__file__).resolve().parent.parent
@@ -330,7 +332,7 @@ def test_export_works_without_network(tmp_path):
     build_small_db(db_path)
     script = (
         "import sys, datetime as dt\n"
-        "from dashboard import store, slides, pack\n"
+        "from dashboard import store\nfrom dashboard.output import slides, pack\n"
         f"db = store.Database({str(db_path)!r}, read_only=True)\n"
         "deck = slides.build(db, {'as_of': dt.date(2025, 6, 30)})\n"
         "pptx, pdf = pack.meeting_pack(deck)\n"

@@ -4,7 +4,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import planner, queries, store
+from dashboard import store
+from dashboard.analysis import planner
+from dashboard.store import queries
 
 AS_OF = dt.date(2025, 6, 30)
 

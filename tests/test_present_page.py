@@ -11,11 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from dashboard import fmt, queries, store
-
 from conftest import run_page
 from test_pack import build_small_db
+
+from dashboard import store
+from dashboard.i18n import fmt
+from dashboard.store import queries
 
 PAGE = "../pages/present.py"
 
@@ -157,9 +158,8 @@ def test_deep_link_restores_the_same_kpis(app_server, browser_page, demo_kpi):
 
 @pytest.mark.browser
 def test_powerpoint_download_from_the_page(app_server, browser_page):
-    from pptx import Presentation
-
     from conftest import wait_for_app
+    from pptx import Presentation
 
     page = browser_page
     page.goto(f"{app_server}/trinh-chieu?slide=3&as_of=2025-06-30")

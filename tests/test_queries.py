@@ -11,7 +11,8 @@ import datetime as dt
 
 import pytest
 
-from dashboard import ingest, queries, store
+from dashboard import ingest, store
+from dashboard.store import queries
 
 D1 = dt.date(2024, 6, 30)
 D2 = dt.date(2025, 6, 30)

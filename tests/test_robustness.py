@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
-from dashboard import annotate, history, ingest, store
+from dashboard import ingest, store
+from dashboard.ingest import annotate
+from dashboard.store import history
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,14 +23,15 @@ CHILD = r"""
 import sys, time
 from pathlib import Path
 from dashboard import ingest, store
+from dashboard.ingest import pipeline
 marker = Path(sys.argv[3])
-real = ingest.to_json_row
+real = pipeline.to_json_row
 def slow(row):   # called inside the commit's transaction, after the rows were written
     if not marker.exists():
         marker.write_text("in commit")
         time.sleep(60)
     return real(row)
-ingest.to_json_row = slow
+pipeline.to_json_row = slow
 db = store.Database(sys.argv[1])
 r = ingest.import_file(db, "indicators", sys.argv[2])
 print("COMMITTED", r.committed)
@@ -36,7 +39,7 @@ print("COMMITTED", r.committed)
 
 
 def _big_indicators(path: Path) -> int:
-    units = pd.read_csv(ROOT / "data/demo/units.csv", dtype=str, keep_default_na=False)
+    units = pd.read_csv(ROOT / "dashboard/demo/files/units.csv", dtype=str, keep_default_na=False)
     communes = list(units[units["Cấp"].isin(["Xã", "Phường"])]["Mã đơn vị"])
     rows = [(c, f"{y}-{m:02d}", ind, (y * m) % 17)
             for c in communes for y in range(2005, 2020) for m in range(1, 13)
@@ -79,7 +82,7 @@ def test_kill_during_commit_leaves_data_as_before(demo_copy, tmp_path):
 
 def test_concurrent_imports_never_interleave(demo_copy):
     db = store.Database(demo_copy)
-    cells = pd.read_csv(ROOT / "data/demo/cells.csv", dtype=str, keep_default_na=False)
+    cells = pd.read_csv(ROOT / "dashboard/demo/files/cells.csv", dtype=str, keep_default_na=False)
     files = []
     for members in ("9", "11"):
         df = cells.copy()
@@ -127,7 +130,7 @@ def test_bad_files_get_clear_messages(demo_copy):
     assert "hỏng" in msgs("cells", b"PK\x03\x04" + b"\x00" * 200, "a.xlsx")
     # a PDF renamed .csv: the type comes from the content
     assert "không phải CSV hay Excel" in msgs("cells", b"%PDF-1.7\n...", "a.csv")
-    units = (ROOT / "data/demo/units.csv").read_bytes()
+    units = (ROOT / "dashboard/demo/files/units.csv").read_bytes()
     assert "có vẻ là dữ liệu «Đơn vị" in msgs("cells", units)
     formula = ("Mã đơn vị,Kỳ,Chỉ số,Giá trị\n07210,2015-01,=HYPERLINK(\"http://x\"),1\n"
                ).encode()

@@ -193,7 +193,7 @@ READERS = [
 ]
 FILE_TABLES = [  # replacement scans: a path used as a table name
     "SELECT * FROM '/etc/passwd'",
-    "FROM 'data/demo/cells.csv'",
+    "FROM 'dashboard/demo/files/cells.csv'",
     "SELECT * FROM 'https://example.com/x.parquet'",
 ]
 
@@ -247,7 +247,7 @@ def test_every_hostile_statement_leaves_the_file_unchanged(small_db):
 def test_file_tables_refused_by_the_connection(small_db):
     """Even past the parser's check, the locked connection cannot read a file."""
     sb = sandbox.for_path(small_db)
-    for sql in ["SELECT * FROM 'data/demo/cells.csv'", "SELECT * FROM read_text('/etc/passwd')",
+    for sql in ["SELECT * FROM 'dashboard/demo/files/cells.csv'", "SELECT * FROM read_text('/etc/passwd')",
                 "SELECT * FROM glob('/etc/*')"]:
         cur = sb.con.cursor()
         with pytest.raises(duckdb.PermissionException):
@@ -348,7 +348,7 @@ def test_parameters(small_db):
 
 
 def test_every_named_query_runs_in_the_sandbox(small_db):
-    from dashboard import queries
+    from dashboard.store import queries
 
     sb = sandbox.for_path(small_db)
     needs = {"indicator": "feedback_received", "model_id": "M1", "commune": "07228"}

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-from dashboard import queries, sandbox, store
-
-from conftest import run_page, page_errors, wait_for_app
+from conftest import page_errors, run_page, wait_for_app
 from test_sandbox import READERS, WRITES, build_db
+
+from dashboard import sandbox, store
+from dashboard.store import queries
 
 PAGE = "../pages/sql.py"
 

@@ -5,7 +5,8 @@ import io
 import pandas as pd
 from openpyxl import load_workbook
 
-from dashboard import contract, ingest, store, templates
+from dashboard import contract, ingest, store
+from dashboard.ingest import pipeline, templates
 
 
 def test_xlsx_structure():
@@ -75,12 +76,12 @@ def test_example_rows_parse():
     # every example value passes the column parser (the instruction sheet never lies)
     for ds in contract.DATASETS.values():
         raw = pd.DataFrame([templates.example_row(ds)], columns=[c.label for c in ds.columns])
-        from dashboard import readers
+        from dashboard.ingest import readers
         table = readers.RawTable(raw.astype(str).replace("", ""), [2], "csv")
         for col in ds.columns:
             text = str(table.frame[col.label].iloc[0])
             if text:
-                series, errors = ingest._parse_column(col, pd.Series([text]))
+                series, errors = pipeline._parse_column(col, pd.Series([text]))
                 assert not errors, (ds.name, col.name, text)
 
 
@@ -90,5 +91,5 @@ def test_units_sheet_lists_user_units():
     wb = load_workbook(io.BytesIO(templates.xlsx_template("cells", units)))
     assert [c.value for c in wb["Đơn vị"][2]] == ["07210", "Phường Bắc Giang", "Xã", "24"]
     # the data sheet is still the one read on upload
-    r = ingest.readers.read_table(templates.xlsx_template("cells", units), "x.xlsx")
+    r = pipeline.readers.read_table(templates.xlsx_template("cells", units), "x.xlsx")
     assert r.sheet == "Dữ liệu"

@@ -1,6 +1,5 @@
 """Shareable views: a page's own settings come from the URL and go back into it."""
 import pytest
-
 from conftest import run_page
 
 

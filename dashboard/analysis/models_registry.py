@@ -1,0 +1,539 @@
+"""The "Dân vận khéo" models registry: search, facets, gaps and near-duplicate names.
+
+Everything here works on DataFrames returned by the named queries `models_*` (queries/), so
+each figure on the page still has its SQL; this module adds what SQL does poorly:
+- search by name, owner and description ignoring diacritics and case, with the usual
+  abbreviations understood both ways ("ANTT" finds "an ninh trật tự" and the reverse);
+- facet counts (each facet counted under every other active filter, so one click filters);
+- near-duplicate names (the same model reported by commune, district and province), found
+  without comparing every pair: exact normalised keys first, then candidate pairs that share
+  one of their rarest words (prefix filtering), scored with rapidfuzz inside each block.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from dashboard.contract import FIELDS, LEVEL_RANK, LEVELS, RECOGNIZED_LEVELS, enum_label
+from dashboard.i18n.text import fold_words
+
+# ---------------------------------------------------------------------------------------------
+# Abbreviations usual in model names and owners. Display form -> expansion (with diacritics).
+ABBREVIATIONS: dict[str, str] = {
+    "ANTT": "an ninh trật tự",
+    "ANCT": "an ninh chính trị",
+    "ATGT": "an toàn giao thông",
+    "VSMT": "vệ sinh môi trường",
+    "BVMT": "bảo vệ môi trường",
+    "ATVSTP": "an toàn vệ sinh thực phẩm",
+    "PCCC": "phòng cháy chữa cháy",
+    "TDP": "tổ dân phố",
+    "KDC": "khu dân cư",
+    "KP": "khu phố",
+    "MTTQ": "Mặt trận Tổ quốc",
+    "UBMTTQ": "Ủy ban Mặt trận Tổ quốc",
+    "UBND": "Ủy ban nhân dân",
+    "HĐND": "Hội đồng nhân dân",
+    "CCB": "cựu chiến binh",
+    "LHPN": "liên hiệp phụ nữ",
+    "HPN": "hội phụ nữ",
+    "HND": "hội nông dân",
+    "ĐTN": "đoàn thanh niên",
+    "TNCS": "thanh niên cộng sản",
+    "NCT": "người cao tuổi",
+    "DVK": "dân vận khéo",
+    "NTM": "nông thôn mới",
+    "XDNTM": "xây dựng nông thôn mới",
+    "ĐTVM": "đô thị văn minh",
+    "GĐVH": "gia đình văn hóa",
+    "TNXH": "tệ nạn xã hội",
+    "BTXH": "bảo trợ xã hội",
+    "VHXH": "văn hóa xã hội",
+    "QPAN": "quốc phòng an ninh",
+    "HTCT": "hệ thống chính trị",
+    "XDHTCT": "xây dựng hệ thống chính trị",
+    "CLB": "câu lạc bộ",
+    "HTX": "hợp tác xã",
+    "THT": "tổ hợp tác",
+    "SXKD": "sản xuất kinh doanh",
+    "CNTT": "công nghệ thông tin",
+    "CĐS": "chuyển đổi số",
+}
+_EXPAND: dict[str, str] = {fold_words(k): fold_words(v) for k, v in ABBREVIATIONS.items()}
+_EXPAND.update({"hoi ccb": "hoi cuu chien binh"})  # multi-word forms are handled per token
+
+# Words that carry no meaning for duplicate detection when they open a name.
+_LEADING_FILLER = ("mo hinh dan van kheo", "mo hinh", "dan van kheo")
+_DIGITS = re.compile(r"\d+")
+
+STATUSES: dict[str, str] = {"active": "Đang hoạt động", "ended": "Đã kết thúc",
+                            "not_started": "Chưa bắt đầu"}
+
+
+def expand_abbreviations(words: str) -> str:
+    """Folded words with every known abbreviation replaced by its folded expansion."""
+    return " ".join(_EXPAND.get(w, w) for w in words.split())
+
+
+def normalize_name(name: object) -> str:
+    """Key for comparing names: folded, abbreviations expanded, leading 'mô hình' dropped.
+
+    >>> normalize_name('Mô hình "Camera giám sát ANTT"')
+    'camera giam sat an ninh trat tu'
+    """
+    words = expand_abbreviations(fold_words(name))
+    for filler in _LEADING_FILLER:
+        if words.startswith(filler + " "):
+            words = words[len(filler) + 1:]
+            break
+    return words
+
+
+# ---------------------------------------------------------------------------------------------
+# Search and facets
+
+def status_at(df: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """active when started_on <= as_of and (ended_on empty or after as_of) — as models_by_field."""
+    start = pd.to_datetime(df["started_on"])
+    end = pd.to_datetime(df["ended_on"])
+    d = pd.Timestamp(as_of)
+    out = np.where(start > d, "not_started",
+                   np.where(end.notna() & (end <= d), "ended", "active"))
+    return pd.Series(out, index=df.index, dtype=object)
+
+
+def search_text(df: pd.DataFrame) -> pd.Series:
+    """Per model: folded name, owner and description, plus their abbreviation expansions,
+    wrapped in spaces so that ' word' matches the start of a word."""
+    raw = (df["model_name"].fillna("").astype(str) + " " + df["owner"].fillna("").astype(str)
+           + " " + df["description"].fillna("").astype(str))
+    folded = raw.map(fold_words)
+    return " " + folded + " " + folded.map(expand_abbreviations) + " "
+
+
+def query_words(query: str | None) -> list[str]:
+    return expand_abbreviations(fold_words(query or "")).split()
+
+
+def search_mask(haystack: pd.Series, query: str | None) -> pd.Series:
+    """True where every word of the query starts a word of the model's text.
+
+    Case, diacritics and punctuation are ignored and abbreviations are expanded on both sides,
+    so 'dan van kheo' finds 'Dân vận khéo' and 'ANTT' finds 'an ninh trật tự'."""
+    mask = pd.Series(True, index=haystack.index)
+    for word in query_words(query):
+        mask &= haystack.str.contains(" " + word, regex=False)
+    return mask
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str            # URL parameter and filter key
+    column: str         # column of the prepared frame
+    label: str          # Vietnamese heading
+    order: tuple = ()   # preferred value order (enum codes); others follow by count
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("field", "field", "Lĩnh vực", tuple(FIELDS)),
+    Facet("level", "level", "Cấp", tuple(LEVELS)),
+    Facet("status", "status", "Tình trạng", tuple(STATUSES)),
+    Facet("owner", "owner_label", "Đơn vị chủ trì"),
+    Facet("year", "start_year", "Năm bắt đầu"),
+    Facet("recognized", "recognized_label", "Cấp công nhận"),
+    Facet("commune", "commune_label", "Xã/phường"),
+)
+FACET_BY_KEY = {f.key: f for f in FACETS}
+NO_VALUE = "(không có)"
+
+
+def prepare(models: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Add the columns search and facets use to a `models_list` result."""
+    df = models.copy()
+    df["status"] = status_at(df, as_of)
+    df["start_year"] = pd.to_datetime(df["started_on"]).dt.year.astype("Int64").astype(str)
+    df["owner_label"] = df["owner"].fillna("").astype(str).str.strip().replace("", NO_VALUE)
+    df["recognized_label"] = df["recognized_level"].map(
+        lambda v: enum_label(RECOGNIZED_LEVELS, v) if isinstance(v, str) and v else NO_VALUE)
+    commune_name = df["commune_name"].fillna("").astype(str)
+    df["commune_label"] = np.where(df["commune_code"].notna(),
+                                   commune_name + " (" + df["commune_code"].fillna("") + ")",
+                                   "Cấp huyện/tỉnh")
+    df["_search"] = search_text(df)
+    return df
+
+
+def value_label(facet_key: str, value: str) -> str:
+    if facet_key == "field":
+        return enum_label(FIELDS, value)
+    if facet_key == "level":
+        return enum_label(LEVELS, value)
+    if facet_key == "status":
+        return STATUSES.get(value, value)
+    return str(value)
+
+
+def filter_mask(df: pd.DataFrame, filters: dict[str, list] | None, query: str | None = None,
+                skip: str | None = None) -> pd.Series:
+    """Rows matching the search and every facet filter except `skip` (values OR'ed within a
+    facet, facets AND'ed)."""
+    mask = search_mask(df["_search"], query) if query else pd.Series(True, index=df.index)
+    for key, values in (filters or {}).items():
+        if key == skip or not values or key not in FACET_BY_KEY:
+            continue
+        mask &= df[FACET_BY_KEY[key].column].astype(str).isin([str(v) for v in values])
+    return mask
+
+
+def facet_counts(df: pd.DataFrame, facet_key: str, filters: dict[str, list] | None = None,
+                 query: str | None = None) -> pd.DataFrame:
+    """value, label, count for one facet under the search and the OTHER facets' filters.
+    Selected values are kept (with count 0) so they can be unselected."""
+    facet = FACET_BY_KEY[facet_key]
+    sub = df.loc[filter_mask(df, filters, query, skip=facet_key), facet.column].astype(str)
+    counts = sub.value_counts()
+    values = list(facet.order) + [v for v in counts.index if v not in facet.order]
+    if facet_key == "year":
+        values = sorted(counts.index, reverse=True)
+    selected = [str(v) for v in (filters or {}).get(facet_key) or []]
+    values += [v for v in selected if v not in values]
+    rows = [(v, value_label(facet_key, v), int(counts.get(v, 0))) for v in values]
+    out = pd.DataFrame(rows, columns=["value", "label", "count"])
+    keep = (out["count"] > 0) | out["value"].isin(selected)
+    return out[keep].reset_index(drop=True)
+
+
+def filtered(df: pd.DataFrame, filters: dict[str, list] | None, query: str | None) -> pd.DataFrame:
+    return df[filter_mask(df, filters, query)]
+
+
+def display_table(df: pd.DataFrame) -> pd.DataFrame:
+    """The registry as users read it: Vietnamese headers and labels, no helper columns."""
+    out = pd.DataFrame({
+        "Mã mô hình": df["model_id"],
+        "Tên mô hình": df["model_name"],
+        "Lĩnh vực": df["field"].map(lambda v: enum_label(FIELDS, v)),
+        "Cấp": df["level"].map(lambda v: enum_label(LEVELS, v)),
+        "Đơn vị": df["unit_name"],
+        "Xã/phường": df["commune_name"],
+        "Đơn vị chủ trì": df["owner"],
+        "Ngày bắt đầu": pd.to_datetime(df["started_on"]).dt.date,
+        "Ngày kết thúc": pd.to_datetime(df["ended_on"]).dt.date,
+        "Tình trạng": df["status"].map(STATUSES),
+        "Cấp công nhận": df["recognized_level"].map(
+            lambda v: enum_label(RECOGNIZED_LEVELS, v) if isinstance(v, str) else None),
+        "Số hộ hưởng lợi": df["households_reached"],
+        "Mô tả": df["description"],
+    })
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Overview helpers (pandas shaping of query results)
+
+def field_label(code: str) -> str:
+    return enum_label(FIELDS, code)
+
+
+def level_label(code: str) -> str:
+    return enum_label(LEVELS, code)
+
+
+def gaps(gap_rows: pd.DataFrame, field: str | None = None) -> pd.DataFrame:
+    """Communes of a `models_gaps` result with no active model (field None) or none in
+    `field`, largest households first."""
+    col = "active_models" if not field else field
+    out = gap_rows[gap_rows[col].fillna(0) == 0]
+    return out.sort_values(["households", "commune_code"], ascending=[False, True]) \
+        .reset_index(drop=True)
+
+
+def gap_summary(gap_rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per gap kind: communes without any active model, and without one per field."""
+    rows = []
+    for key, label in [(None, "Không có mô hình nào đang hoạt động")] + \
+            [(f, f"Không có mô hình lĩnh vực {field_label(f)}") for f in FIELDS]:
+        g = gaps(gap_rows, key)
+        rows.append({"gap": key or "any", "label": label, "communes": len(g),
+                     "households": int(g["households"].fillna(0).sum())})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Near-duplicates
+#
+# Two scopes:
+# - "area" (default): the same model reported twice in one place — by a village and its
+#   commune, or by a commune and its district or province. Pairs are only formed between
+#   models of the same commune, or between a district/province model and the models below it.
+#   The same practice in two communes is NOT a duplicate (it is the practice spreading; the
+#   model card lists such "similar models elsewhere").
+# - "all": the whole registry, by name only (any place), with prefix-filtered blocks.
+# Groups are stars around a reference model (highest level, then earliest start): every member
+# is similar to the reference itself, so no chain of "A like B like C" pulls unrelated names
+# together, and each member's score is its similarity to the reference.
+
+def _numbers(text: str) -> frozenset:
+    return frozenset(_DIGITS.findall(text))
+
+
+def _number_ids(keys: list[str]) -> np.ndarray:
+    """One integer per distinct set of numbers in the keys (to compare them vectorised)."""
+    seen: dict[frozenset, int] = {}
+    return np.fromiter((seen.setdefault(_numbers(k), len(seen)) for k in keys), dtype=np.int64,
+                       count=len(keys))
+
+
+def _prefix_tokens(tokens: list[str], freq: dict[str, int], jaccard: float) -> list[str]:
+    """Prefix filtering: two token sets with Jaccard >= t share at least one token among the
+    first |s| - ceil(t*|s|) + 1 tokens of each, tokens ordered rarest first."""
+    if not tokens:
+        return []
+    ordered = sorted(tokens, key=lambda w: (freq[w], w))
+    k = len(ordered) - math.ceil(jaccard * len(ordered)) + 1
+    return ordered[:max(1, k)]
+
+
+def _sorted_words(keys: list[str]) -> list[str]:
+    """token_sort_ratio(a, b) == ratio(sorted words of a, sorted words of b): sorting once
+    per key instead of once per comparison makes cdist ~15x faster."""
+    return [" ".join(sorted(k.split())) for k in keys]
+
+
+def _score_block(a_ids: np.ndarray, b_ids: np.ndarray, keys: list[str], threshold: float,
+                 numbers: np.ndarray, max_block: int = 4000):
+    """Pairs (i, j, score) between two id sets, scored in C++ (cdist), chunked for memory.
+    keys hold words already sorted (see _sorted_words), so fuzz.ratio = token_sort_ratio."""
+    out_i, out_j, out_s = [], [], []
+    for a0 in range(0, len(a_ids), max_block):
+        a = a_ids[a0:a0 + max_block]
+        for b0 in range(0, len(b_ids), max_block):
+            b = b_ids[b0:b0 + max_block]
+            m = process.cdist([keys[i] for i in a], [keys[j] for j in b],
+                              scorer=fuzz.ratio, score_cutoff=threshold,
+                              dtype=np.uint8, workers=1)
+            x, y = np.nonzero(m)
+            i, j = a[x], b[y]
+            keep = (i != j) & (numbers[i] == numbers[j])
+            out_i.append(i[keep])
+            out_j.append(j[keep])
+            out_s.append(m[x[keep], y[keep]])
+    if not out_i:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_s)
+
+
+def _unique_pairs(i: np.ndarray, j: np.ndarray, s: np.ndarray, n: int):
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    code, first = np.unique(lo.astype(np.int64) * n + hi, return_index=True)
+    return lo[first], hi[first], s[first]
+
+
+def duplicate_pairs(keys: list[str], threshold: float = 85.0, jaccard: float = 0.5,
+                    max_block: int = 4000, blocks: list | None = None):
+    """Arrays (i, j, score), i < j, for keys whose similarity is >= threshold, over the whole
+    list, without comparing every pair.
+
+    Candidates share one of their rarest words (prefix filtering on word sets at Jaccard
+    `jaccard`); within each candidate block rapidfuzz.process.cdist scores every pair in C++.
+    `blocks` (optional, one value per key, e.g. the field) restricts pairs to keys with the
+    same value. Score: token_sort_ratio rounded to an integer (word order ignored); keys whose
+    numbers differ ("khu phố 3" vs "khu phố 4") are never paired.
+    """
+    token_lists = [sorted(set(k.split())) for k in keys]
+    freq: dict[str, int] = defaultdict(int)
+    for toks in token_lists:
+        for w in toks:
+            freq[w] += 1
+    index: dict[tuple, list[int]] = defaultdict(list)
+    for i, toks in enumerate(token_lists):
+        b = blocks[i] if blocks is not None else None
+        for w in _prefix_tokens(toks, freq, jaccard):
+            index[(b, w)].append(i)
+    numbers = _number_ids(keys)
+    sorted_keys = _sorted_words(keys)
+    parts = [_score_block(ids, ids, sorted_keys, threshold, numbers, max_block)
+             for ids in (np.asarray(v, dtype=np.int64) for v in index.values() if len(v) > 1)]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    i, j, s = (np.concatenate(x) for x in zip(*parts))
+    return _unique_pairs(i, j, s, len(keys))
+
+
+def area_pairs(df: pd.DataFrame, threshold: float = 85.0, within_field: bool = False):
+    """Arrays (i, j, score) over the rows of df (positions) for the "area" scope.
+
+    df needs: normalized, level, commune_code, and optionally district_code, province_code,
+    field. Pairs: models of the same commune (its villages included); a district model with
+    the models of its district; a province model with every model of its province."""
+    n = len(df)
+    keys = df["normalized"].tolist()
+    numbers = _number_ids(keys)
+    keys = _sorted_words(keys)
+
+    def col(name):
+        return (df[name].astype(object).where(df[name].notna(), "") if name in df
+                else pd.Series("", index=df.index)).to_numpy()
+    commune, district, province = col("commune_code"), col("district_code"), col("province_code")
+    field = col("field") if within_field else np.full(n, "", dtype=object)
+    level = df["level"].to_numpy()
+    pos = np.arange(n)
+    parts = []
+    # same commune (and same field when asked)
+    communal = pos[commune != ""]
+    groups = pd.Series(communal).groupby([commune[communal], field[communal]]).indices
+    for idx in groups.values():
+        if len(idx) > 1:
+            ids = communal[idx]
+            parts.append(_score_block(ids, ids, keys, threshold, numbers))
+    # district and province models against the models below them
+    by_prov = pd.Series(pos).groupby([province, field]).indices
+    for (_prov, _fld), idx in by_prov.items():
+        rows = pos[idx]
+        top = rows[level[rows] == "province"]
+        if len(top):
+            parts.append(_score_block(top, rows, keys, threshold, numbers))
+        # district models, and models whose commune is unknown, against their district
+        mid = rows[(commune[rows] == "") & (level[rows] != "province")]
+        for d in np.unique(district[mid]):
+            heads = mid[district[mid] == d]
+            below = rows[district[rows] == d] if d != "" else rows
+            parts.append(_score_block(heads, below, keys, threshold, numbers))
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.uint8)
+    i, j, s = (np.concatenate(x) for x in zip(*parts))
+    return _unique_pairs(i, j, s, n)
+
+
+def _star_groups(n: int, i: np.ndarray, j: np.ndarray, order: np.ndarray,
+                 weight: np.ndarray | None = None):
+    """Greedy star clustering: nodes in `order`; an unassigned node with unassigned
+    neighbours becomes a centre and takes them. weight (rows per node) lets a lone node with
+    several identical rows form a group. Returns (group per node or -1, centre per node)."""
+    from scipy.sparse import coo_matrix
+
+    group = np.full(n, -1, dtype=np.int64)
+    centre = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return group, centre
+    adj = coo_matrix((np.ones(2 * len(i), dtype=np.int8), (np.r_[i, j], np.r_[j, i])),
+                     shape=(n, n)).tocsr()
+    indptr, indices = adj.indptr, adj.indices
+    g = 0
+    for v in order.tolist():
+        if group[v] >= 0:
+            continue
+        nb = indices[indptr[v]:indptr[v + 1]]
+        nb = nb[group[nb] < 0]
+        if len(nb) == 0 and (weight is None or weight[v] < 2):
+            continue
+        group[v] = g
+        centre[v] = v
+        group[nb] = g
+        centre[nb] = v
+        g += 1
+    return group, centre
+
+
+DUPLICATE_COLUMNS = ["group_id", "group_size", "group_score", "score", "model_id", "model_name",
+                     "field", "level", "unit_code", "unit_name", "commune_name", "started_on",
+                     "normalized"]
+
+
+def find_duplicates(models: pd.DataFrame, threshold: float = 85.0, within_field: bool = False,
+                    scope: str = "area", jaccard: float = 0.5) -> pd.DataFrame:
+    """Groups of models whose names are the same or very similar.
+
+    Names equal after normalisation (case, diacritics, punctuation, abbreviations, leading
+    'mô hình') score 100; others pair when token_sort_ratio >= threshold. scope "area" pairs
+    only models of the same place (see above), scope "all" the whole registry. Each group is
+    led by its reference model (highest level, then earliest start, then id); `score` is each
+    member's similarity to it (100 for the reference) and `group_score` the lowest in the group.
+    Returns one row per model in a group of two or more, largest groups first.
+    """
+    if models.empty:
+        return pd.DataFrame(columns=DUPLICATE_COLUMNS)
+    df = models.reset_index(drop=True).copy()
+    df["normalized"] = df["model_name"].map(normalize_name)
+    df["_rank"] = df["level"].map(LEVEL_RANK).fillna(9)
+    df = df.sort_values(["_rank", "started_on", "model_id"]).reset_index(drop=True)
+    n = len(df)
+    if scope == "area":
+        i, j, _ = area_pairs(df, threshold, within_field)
+        group, centre = _star_groups(n, i, j, np.arange(n))
+        df["_group"], df["_centre"] = group, centre
+    elif scope == "all":
+        block = df["field"].astype(str) if within_field else pd.Series("", index=df.index)
+        df["_key"] = block + "\x1f" + df["normalized"]
+        key_codes, uniq = pd.factorize(df["_key"])        # first seen = best ranked row
+        keys = [k.split("\x1f", 1)[1] for k in uniq]
+        blocks = [k.split("\x1f", 1)[0] for k in uniq] if within_field else None
+        i, j, _ = duplicate_pairs(keys, threshold, jaccard, blocks=blocks)
+        weight = np.bincount(key_codes, minlength=len(uniq))
+        kgroup, kcentre = _star_groups(len(uniq), i, j, np.arange(len(uniq)), weight)
+        first_row = pd.Series(np.arange(n)).groupby(key_codes).first().to_numpy()
+        df["_group"] = kgroup[key_codes]
+        df["_centre"] = np.where(kcentre[key_codes] >= 0,
+                                 first_row[np.maximum(kcentre[key_codes], 0)], -1)
+    else:
+        raise ValueError(scope)
+    df = df[df["_group"] >= 0].copy()
+    if df.empty:
+        return pd.DataFrame(columns=DUPLICATE_COLUMNS)
+    norm = df["normalized"]
+    centre_norm = norm.reindex(df["_centre"]).tolist()
+    df["score"] = [round(fuzz.token_sort_ratio(a, b), 1) for a, b in zip(norm, centre_norm)]
+    df["_is_centre"] = df.index == df["_centre"]
+    df["group_size"] = df.groupby("_group")["model_id"].transform("size")
+    df["group_score"] = df.groupby("_group")["score"].transform("min")
+    centres = df[df["_is_centre"]][["_group", "model_name", "group_size"]]
+    centres = centres.sort_values(["group_size", "model_name"], ascending=[False, True])
+    gid = {g: k + 1 for k, g in enumerate(centres["_group"])}
+    df["group_id"] = df["_group"].map(gid)
+    df = df.sort_values(["group_id", "_is_centre", "score", "_rank", "started_on", "model_id"],
+                        ascending=[True, False, False, True, True, True])
+    for c in DUPLICATE_COLUMNS:
+        if c not in df:
+            df[c] = None
+    return df[DUPLICATE_COLUMNS].reset_index(drop=True)
+
+
+def duplicates_display(dups: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Nhóm": dups["group_id"],
+        "Số mô hình trong nhóm": dups["group_size"],
+        "Độ giống (%)": dups["score"],
+        "Mã mô hình": dups["model_id"],
+        "Tên mô hình": dups["model_name"],
+        "Lĩnh vực": dups["field"].map(field_label),
+        "Cấp": dups["level"].map(level_label),
+        "Đơn vị": dups["unit_name"],
+        "Xã/phường": dups["commune_name"],
+        "Ngày bắt đầu": pd.to_datetime(dups["started_on"]).dt.date,
+    })
+
+
+def similar_models(models: pd.DataFrame, model_id: str, limit: int = 10,
+                   cutoff: float = 60.0) -> pd.DataFrame:
+    """Models elsewhere whose names resemble this one's (the model itself excluded), most
+    similar first, with `score` (token_sort_ratio of normalised names)."""
+    df = models.reset_index(drop=True)
+    hit = df.index[df["model_id"] == model_id]
+    if len(hit) == 0:
+        return df.iloc[0:0].assign(score=pd.Series(dtype=float))
+    me = hit[0]
+    keys = _sorted_words(df["model_name"].map(normalize_name).tolist())
+    res = process.extract(keys[me], keys, scorer=fuzz.ratio, score_cutoff=cutoff,
+                          limit=limit + 1)
+    picked = [(i, s) for _, s, i in res if i != me][:limit]
+    out = df.iloc[[i for i, _ in picked]].copy()
+    out["score"] = [round(s, 1) for _, s in picked]
+    return out.reset_index(drop=True)

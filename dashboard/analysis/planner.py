@@ -1,0 +1,184 @@
+"""Coverage gaps and the cell planner: pure functions over named-query results.
+
+Inputs are the frames of `coverage_by_unit` (level village / commune) and `coverage_cells`;
+nothing here touches the database or Streamlit, so every figure can be checked by hand.
+
+Planner rule (for a village, or a commune without villages):
+    target_covered = ceil(target_pct / 100 × households)
+    shortfall      = max(0, target_covered − households_covered)
+    new_cells      = ceil(shortfall / households_per_cell)
+A commune with villages needs the sum of its villages' new cells (a shortfall in one village
+cannot be filled by a cell of another); the province needs the sum of its communes.
+Priority order: largest uncovered households first.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from dashboard import config
+
+DEFAULT_HOUSEHOLDS_PER_CELL = config.get("households_per_cell")
+DEFAULT_MEMBERS = (config.get("members_min"), config.get("members_max"))
+DEFAULT_TARGET_PCT = config.get("target_coverage_pct")
+DEFAULT_OVERLOAD = config.get("overload_households")
+
+
+def _int(x) -> int:
+    return 0 if x is None or (isinstance(x, float) and math.isnan(x)) else int(x)
+
+
+def target_covered(households: int, target_pct: float) -> int:
+    """Households to cover for a target: ceil(target % of households), never above them."""
+    hh = _int(households)
+    # round first so 100 × 0.3 style float noise never adds a household
+    return min(hh, math.ceil(round(hh * float(target_pct) / 100.0, 9)))
+
+
+def new_cells_needed(households: int, covered: int, target_pct: float,
+                     households_per_cell: float) -> tuple[int, int]:
+    """-> (shortfall households, new cells) for one unit."""
+    if households_per_cell <= 0:
+        raise ValueError("Số hộ mỗi tổ phải lớn hơn 0")
+    shortfall = max(0, target_covered(households, target_pct) - _int(covered))
+    return shortfall, math.ceil(shortfall / households_per_cell)
+
+
+# -- gaps ------------------------------------------------------------------------------------
+
+def villages_without_cells(villages: pd.DataFrame) -> pd.DataFrame:
+    """Villages with households and no active cell, most households first."""
+    v = villages[(villages["cells"] == 0) & (villages["households"] > 0)]
+    return v.sort_values(["households", "unit_code"], ascending=[False, True]).reset_index(
+        drop=True)
+
+
+def below_target(units: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT) -> pd.DataFrame:
+    """Units whose covered households are below target_pct of their households (compared on
+    whole households, not on the rounded percentage), with the households still to cover."""
+    hh = units["households"].fillna(0).astype(int)
+    cov = units["households_covered"].fillna(0).astype(int)
+    need = [target_covered(h, target_pct) for h in hh]
+    short = pd.Series(need, index=units.index) - cov
+    out = units[(hh > 0) & (short > 0)].copy()
+    out["target_households"] = pd.Series(need, index=units.index)[out.index].astype(int)
+    out["shortfall_households"] = short[out.index].astype(int)
+    return out.sort_values(["shortfall_households", "unit_code"],
+                           ascending=[False, True]).reset_index(drop=True)
+
+
+def overloaded_cells(cells: pd.DataFrame, max_households: float = DEFAULT_OVERLOAD) -> pd.DataFrame:
+    """Active cells looking after more than max_households households, heaviest first."""
+    c = cells[cells["households_covered"] > max_households]
+    return c.sort_values(["households_covered", "cell_id"], ascending=[False, True]).reset_index(
+        drop=True)
+
+
+def cells_to_check(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells whose households look wrong against their village: the cell alone covers more than
+    the village's households, or the village's cells together do. Adds a Vietnamese `reason`."""
+    hh = cells["unit_households"]
+    alone = cells["households_covered"] > hh
+    together = cells["unit_households_covered_raw"] > hh
+    out = cells[alone | together].copy()
+    out["reason"] = [
+        "Số hộ phụ trách của tổ lớn hơn số hộ của địa bàn" if a else
+        "Tổng số hộ phụ trách của các tổ trong địa bàn lớn hơn số hộ của địa bàn"
+        for a in alone[alone | together]]
+    out["excess_households"] = (out["unit_households_covered_raw"] - out["unit_households"]
+                                ).astype(int)
+    return out.sort_values(["excess_households", "unit_code", "cell_id"],
+                           ascending=[False, True, True]).reset_index(drop=True)
+
+
+# -- distributions ----------------------------------------------------------------------------
+
+def distribution_summary(cells: pd.DataFrame, households_norm: float = DEFAULT_HOUSEHOLDS_PER_CELL,
+                         members_range: tuple[int, int] = DEFAULT_MEMBERS) -> dict:
+    """Counts behind the distribution charts: cells above the household norm and cells with
+    fewer / more members than the usual range."""
+    n = len(cells)
+    lo, hi = members_range
+    above = int((cells["households_covered"] > households_norm).sum())
+    few = int((cells["members"] < lo).sum())
+    many = int((cells["members"] > hi).sum())
+    return {
+        "cells": n,
+        "median_households_per_cell": float(cells["households_covered"].median()) if n else None,
+        "median_members": float(cells["members"].median()) if n else None,
+        "above_households_norm": above,
+        "members_below_range": few,
+        "members_above_range": many,
+        "members_in_range": n - few - many,
+    }
+
+
+# -- planner ---------------------------------------------------------------------------------
+
+def plan_villages(villages: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT,
+                  households_per_cell: float = DEFAULT_HOUSEHOLDS_PER_CELL) -> pd.DataFrame:
+    """Per village: target households, shortfall and new cells needed, priority order
+    (largest uncovered first; villages needing no cell last)."""
+    rows = []
+    for r in villages.itertuples(index=False):
+        short, new = new_cells_needed(r.households, r.households_covered, target_pct,
+                                      households_per_cell)
+        rows.append((target_covered(r.households, target_pct), short, new))
+    out = villages.copy()
+    out["target_households"] = [r[0] for r in rows]
+    out["shortfall_households"] = [r[1] for r in rows]
+    out["new_cells"] = [r[2] for r in rows]
+    out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
+    out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
+    out.insert(0, "priority", range(1, len(out) + 1))
+    return out.reset_index(drop=True)
+
+
+def plan_communes(communes: pd.DataFrame, village_plan: pd.DataFrame,
+                  target_pct: float = DEFAULT_TARGET_PCT,
+                  households_per_cell: float = DEFAULT_HOUSEHOLDS_PER_CELL) -> pd.DataFrame:
+    """Per commune: villages needing cells, shortfall and new cells, priority order.
+
+    The shortfall is the commune's own (target households − covered households, where
+    covered includes cells attached directly to the commune), so at a 100 % target the
+    province total equals the uncovered households shown everywhere else. New cells are the
+    sum of its villages' new cells (cells are founded in villages), less one for every full
+    `households_per_cell` households that cells attached directly to the commune already
+    cover. A commune without villages is planned on its own figures."""
+    by = village_plan.groupby("parent_code").agg(
+        villages=("unit_code", "count"),
+        villages_needing_cells=("new_cells", lambda s: int((s > 0).sum())),
+        village_shortfall=("shortfall_households", "sum"),
+        village_new_cells=("new_cells", "sum"))
+    out = communes.copy()
+    out = out.join(by, on="unit_code")
+    has_villages = out["villages"].fillna(0) > 0
+    own = [new_cells_needed(r.households, r.households_covered, target_pct, households_per_cell)
+           for r in out.itertuples(index=False)]
+    out["villages"] = out["villages"].fillna(0).astype(int)
+    out["villages_needing_cells"] = out["villages_needing_cells"].fillna(0).astype(int)
+    out["shortfall_households"] = [o[0] for o in own]
+    credit = [int((vs - o[0]) // households_per_cell) if hv else 0 for vs, o, hv in
+              zip(out["village_shortfall"].fillna(0), own, has_villages)]
+    out["new_cells"] = [max(0, int(n) - c) if hv else o[1] for n, c, hv, o in
+                        zip(out["village_new_cells"].fillna(0), credit, has_villages, own)]
+    out = out.drop(columns=["village_shortfall", "village_new_cells"])
+    out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
+    out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
+    out.insert(0, "priority", range(1, len(out) + 1))
+    return out.reset_index(drop=True)
+
+
+def plan_total(commune_plan: pd.DataFrame) -> dict:
+    """Province (or selection) totals of the commune plan."""
+    return {
+        "communes": int(len(commune_plan)),
+        "communes_needing_cells": int((commune_plan["new_cells"] > 0).sum()),
+        "households": int(commune_plan["households"].sum()),
+        "households_covered": int(commune_plan["households_covered"].sum()),
+        "uncovered_households": int(commune_plan["uncovered_households"].sum()),
+        "shortfall_households": int(commune_plan["shortfall_households"].sum()),
+        "new_cells": int(commune_plan["new_cells"].sum()),
+        "cells": int(commune_plan["cells"].sum()),
+    }

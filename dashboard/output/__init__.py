@@ -1,0 +1,1 @@
+"""What leaves the app: CSV/XLSX/PNG exports, maps, slides, the meeting pack and generated docs."""

@@ -1,0 +1,163 @@
+"""Hồ sơ xã: everything about one commune on one page.
+
+The commune comes from the URL (?commune=<code>), so a link from any table or map opens it;
+every figure comes from the queries/profile_*.sql named queries.
+"""
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import contract
+from dashboard.analysis import evaluation
+from dashboard.i18n import fmt
+from dashboard.web import ui
+
+f = ui.filters()
+as_of = f["as_of"]
+
+st.title("Hồ sơ xã")
+ui.demo_banner()
+
+communes = ui.run_query("profile_communes", as_of=as_of)
+if communes.empty:
+    st.info("Chưa có dữ liệu đơn vị. Vào trang **Dữ liệu** để tải lên danh mục xã, thôn.")
+    st.stop()
+names = dict(zip(communes.commune_code, communes.commune_name))
+wanted = st.query_params.get("commune")
+if st.session_state.get("_profile_url") != wanted:
+    # arrived by a link (or the URL changed): the URL decides
+    st.session_state["profile_commune"] = wanted if wanted in names else None
+    st.session_state["_profile_url"] = wanted
+if wanted and wanted not in names:
+    st.warning(f"Không có xã mã «{wanted}» trong dữ liệu; hãy chọn một xã trong danh sách.")
+
+code = st.selectbox("Chọn xã, phường", list(names), key="profile_commune",
+                    format_func=lambda c: f"{names[c]} ({c})",
+                    placeholder="Gõ tên hoặc mã xã để tìm…")
+if code is not None or wanted in names:
+    ui.sync_params(commune=code)
+    st.session_state["_profile_url"] = code
+if code is None:
+    st.info("Chọn một xã, phường để xem hồ sơ: các thôn và số hộ, độ phủ, các tổ, các mô "
+            "hình và chỉ số theo thời gian.")
+    st.stop()
+params = {"commune": code, "as_of": as_of}
+row = ui.run_query("profile_commune", **params)
+if row.empty:
+    st.warning("Không đọc được hồ sơ của xã này.")
+    st.stop()
+p = row.iloc[0]
+
+cohort = evaluation.assign_cohorts(row[["phase", "started_on"]]).iloc[0]
+place = [p.commune_type if isinstance(p.commune_type, str) else None,
+         p.parent_name if isinstance(p.parent_name, str) else None,
+         f"diện tích {fmt.number(p.area_km2, 1)} km²" if pd.notna(p.area_km2) else None]
+st.subheader(f"{p.commune_name}")
+st.caption(" · ".join([f"Mã {p.commune_code}", *[x for x in place if x],
+                       ui.filter_caption(f).split(" · ")[0]]))
+
+c = st.columns(4)
+with c[0]:
+    ui.metric("Độ phủ hộ gia đình", p.coverage_pct, pct=True,
+              help="Hộ được tổ phụ trách / tổng số hộ")
+with c[1]:
+    ui.metric("Tổng số hộ", p.households)
+with c[2]:
+    ui.metric("Tổ đang hoạt động", p.cells)
+with c[3]:
+    ui.metric("Thành viên", p.members)
+c = st.columns(4)
+with c[0]:
+    ui.metric("Hộ chưa có tổ phụ trách", p.uncovered_households)
+with c[1]:
+    st.metric("Thôn, tổ dân phố có tổ",
+              f"{fmt.number(p.villages_with_cells)} / {fmt.number(p.villages)}")
+with c[2]:
+    st.metric("Mô hình đang hoạt động",
+              f"{fmt.number(p.active_models)} / {fmt.number(p.models)}")
+with c[3]:
+    st.metric("Giai đoạn", ui.PHASE_LABELS.get(p.phase, p.phase),
+              help="Thí điểm nếu xã có tổ thí điểm; nhân rộng nếu chỉ có tổ nhân rộng")
+
+facts = []
+if pd.notna(p.started_on):
+    facts.append(f"Bắt đầu có tổ: **{fmt.date(p.started_on)}**")
+facts.append(f"Nhóm (đợt triển khai): **{cohort.cohort_label}**")
+facts.append(f"Tổ đã thành lập: {fmt.number(p.cells_ever)} (thí điểm "
+             f"{fmt.number(p.pilot_cells)}, nhân rộng {fmt.number(p.rollout_cells)}; đã giải thể "
+             f"{fmt.number(p.cells_ended)})")
+if pd.notna(p.households_per_cell):
+    facts.append(f"{fmt.number(p.households_per_cell, 1)} hộ/tổ · "
+                 f"{fmt.number(p.households_per_member, 1)} hộ/thành viên")
+st.markdown(" · ".join(facts))
+ui.sql_expander("profile_commune", params, key="pc_summary")
+
+labels_cells = {c.name: c.label for c in contract.CELLS.columns}
+labels_models = {c.name: c.label for c in contract.MODELS.columns}
+date_cfg = {"format": "DD/MM/YYYY"}
+
+t_v, t_c, t_m, t_i = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
+                              "Chỉ số theo thời gian"], key="muc", bind="query-params")
+with t_v:
+    villages = ui.run_query("profile_villages", **params)
+    if villages.empty:
+        st.info("Xã chưa có thôn, tổ dân phố trong dữ liệu; số hộ lấy theo số hộ của xã.")
+    else:
+        fig = px.bar(villages, x="unit_name", y=["households_covered", "uncovered_households"],
+                     labels={"unit_name": "", "value": "Số hộ", "variable": ""},
+                     color_discrete_sequence=["#B3261E", "#d9d9d9"])
+        fig.for_each_trace(lambda t: t.update(name={
+            "households_covered": "Hộ được tổ phụ trách",
+            "uncovered_households": "Hộ chưa có tổ"}[t.name]))
+        fig.update_layout(legend=dict(orientation="h", y=1.12), barmode="stack")
+        ui.chart(fig, "pc_villages_chart", height=360)
+        ui.table(villages, key="pc_villages", query="profile_villages", params=params,
+                 title=f"Thôn, tổ dân phố — {p.commune_name}",
+                 labels={**ui.COMMON_LABELS, "unit_name": "Thôn, tổ dân phố",
+                         "population": "Nhân khẩu"},
+                 column_config={"Độ phủ (%)": ui.number_column("Độ phủ (%)", pct=True)})
+with t_c:
+    cells = ui.run_query("profile_cells", **params)
+    if cells.empty:
+        st.info("Xã chưa có tổ nào được thành lập đến ngày đã chọn.")
+    else:
+        shown = cells.assign(phase=cells.phase.map(lambda v: ui.PHASE_LABELS.get(v, v)))
+        ui.table(shown, key="pc_cells", query="profile_cells", params=params,
+                 title=f"Các tổ — {p.commune_name}",
+                 labels={**labels_cells, "unit_name": "Thôn/xã", "active": "Đang hoạt động"},
+                 column_config={
+                     "Ngày thành lập": st.column_config.DateColumn(**date_cfg),
+                     "Ngày giải thể": st.column_config.DateColumn(**date_cfg)})
+with t_m:
+    models = ui.run_query("profile_models", **params)
+    if models.empty:
+        st.info("Xã chưa có mô hình nào.")
+    else:
+        shown = models.assign(
+            field=models.field.map(ui.field_label),
+            level=models.level.map(lambda v: contract.enum_label(contract.LEVELS, v)),
+            recognized_level=models.recognized_level.map(
+                lambda v: contract.enum_label(contract.LEVELS, v) if isinstance(v, str)
+                else ""))
+        ui.table(shown, key="pc_models", query="profile_models", params=params,
+                 title=f"Mô hình — {p.commune_name}",
+                 labels={**labels_models, "unit_name": "Tên đơn vị",
+                         "active": "Đang hoạt động"},
+                 column_config={
+                     "Ngày bắt đầu": st.column_config.DateColumn(**date_cfg),
+                     "Ngày kết thúc": st.column_config.DateColumn(**date_cfg)})
+with t_i:
+    ind = ui.run_query("profile_indicators", **params)
+    if ind.empty:
+        st.info("Xã chưa có số liệu chỉ số kết quả.")
+    else:
+        shown = ind.assign(indicator=ind.indicator.map(contract.indicator_label))
+        fig = px.line(shown, x="period", y="value", color="indicator", markers=True,
+                      labels={"period": "Tháng", "value": "Giá trị", "indicator": ""})
+        fig.update_layout(legend=dict(orientation="h", y=1.15))
+        ui.chart(fig, "pc_ind_chart", "profile_indicators", params, height=400)
+        wide = shown.pivot_table(index="period", columns="indicator", values="value",
+                                 aggfunc="sum").reset_index().rename(columns={"period": "Tháng"})
+        wide.columns.name = None
+        ui.table(wide.sort_values("Tháng", ascending=False), key="pc_ind",
+                 query="profile_indicators", params=params, title=f"Chỉ số theo tháng — {p.commune_name}")

@@ -1,0 +1,132 @@
+"""Named SQL queries: one file per question in queries/, run with named parameters.
+
+Each file opens with a header comment that the code reads:
+
+    -- name: coverage_by_unit
+    -- title: Độ phủ hộ gia đình theo đơn vị
+    -- params: level (commune|village, default commune), as_of (date, default today)
+    -- columns: unit_code, unit_name, ...
+
+Parameters are DuckDB named parameters (`$as_of`). A parameter a file does not use is dropped,
+so callers may pass the page's whole filter state.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+QUERY_DIR = Path(__file__).resolve().parent / "sql"
+_HEADER = re.compile(r"^--\s*(\w+):\s*(.*)$")
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    sql: str
+    params: tuple[str, ...]          # names used in the SQL, in order of first use
+    param_doc: str
+    columns: tuple[str, ...]
+    description: str
+
+    @property
+    def path(self) -> Path:
+        return QUERY_DIR / f"{self.name}.sql"
+
+
+def _parse(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if m:
+            header.setdefault(m.group(1).lower(), m.group(2).strip())
+        elif line.strip() and not line.strip().startswith("--"):
+            break
+    used = tuple(dict.fromkeys(_PARAM.findall(re.sub(r"--[^\n]*", "", text))))
+    return NamedQuery(
+        name=path.stem,
+        title=header.get("title", path.stem),
+        sql=text,
+        params=used,
+        param_doc=header.get("params", ""),
+        columns=tuple(c.strip() for c in header.get("columns", "").split(",") if c.strip()),
+        description=header.get("description", ""),
+    )
+
+
+@cache
+def _load(name: str, mtime: float) -> NamedQuery:
+    return _parse(QUERY_DIR / f"{name}.sql")
+
+
+def get(name: str) -> NamedQuery:
+    path = QUERY_DIR / f"{name}.sql"
+    if not re.fullmatch(r"[a-z0-9_]+", name) or not path.exists():
+        raise KeyError(name)
+    return _load(name, path.stat().st_mtime)
+
+
+def names() -> list[str]:
+    """Named queries (files starting with '_' hold shared macros, not questions)."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.sql") if not p.stem.startswith("_"))
+
+
+def macros_sql() -> str:
+    return (QUERY_DIR / "_macros.sql").read_text(encoding="utf-8")
+
+
+# Optional parameters and their defaults; NULL means "no filter".
+OPTIONAL = {"communes": None, "level": "commune"}
+
+
+def defaults() -> dict[str, object]:
+    return {"as_of": dt.date.today(), **OPTIONAL}
+
+
+def coerce_param(name: str, value):
+    """CLI and URL parameters arrive as text."""
+    if value is None:
+        return None
+    if name == "communes" and isinstance(value, str):
+        return [c.strip() for c in value.split(",") if c.strip()] or None
+    if name == "communes":
+        return list(value) or None
+    if name in ("as_of", "start", "end") or name.endswith("_on"):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value)[:10])
+    return value
+
+
+def bind(q: NamedQuery, params: dict | None) -> dict:
+    merged = {**defaults(), **{k: v for k, v in (params or {}).items()
+                               if v is not None or k in OPTIONAL}}
+    missing = [p for p in q.params if p not in merged]
+    if missing:
+        raise ValueError(f"Thiếu tham số cho truy vấn {q.name}: {', '.join(missing)}")
+    return {p: coerce_param(p, merged[p]) for p in q.params}
+
+
+def run(db, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
+    """Run queries/NAME.sql on a store.Database and return a DataFrame."""
+    q = get(name)
+    bound = bind(q, {**(params or {}), **kw})
+    cur = db.cursor()
+    try:
+        return cur.execute(q.sql, bound).df()
+    finally:
+        cur.close()
+
+
+def rendered_params(name: str, params: dict | None = None, **kw) -> dict:
+    """The parameter values actually used (for 'Xem SQL')."""
+    return bind(get(name), {**(params or {}), **kw})

@@ -1,0 +1,41 @@
+"""Streamlit entry: page config, shared sidebar filters, navigation over the pages that exist.
+
+Run with `streamlit run dashboard/app.py`. The entry lives inside dashboard/ and the page
+scripts in the top-level pages/ folder: a pages/ folder next to the entry would switch
+Streamlit into its legacy multipage mode on deep links.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.web import navigation, ui
+
+ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
+
+
+def build_pages() -> list:
+    icons = {file: icon for file, _, icon, _ in navigation.PAGES}
+    return [st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
+                    default=(i == 0))
+            for i, (file, title, url) in enumerate(navigation.built())]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
+                       initial_sidebar_state="expanded")
+    page = st.navigation(build_pages(), position="sidebar")
+    try:
+        with st.sidebar:
+            st.caption("Ban Dân vận · " + (ui.province_name() or "chưa có dữ liệu"))
+        ui.sidebar_filters()
+        page.run()
+    except Exception as exc:  # users never see a traceback
+        if os.environ.get("DASHBOARD_DEBUG") == "1":   # tests and development: fail loudly
+            raise
+        ui.report_error(exc)
+
+
+main()
