@@ -13,6 +13,7 @@ import json
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,18 @@ SYSTEM_DDL = [
 )""",
     """CREATE TABLE IF NOT EXISTS app_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
 ]
+
+
+# Functions run inside every write transaction just before COMMIT, each called with the
+# transaction's cursor (register with `before_commit`). Order of registration is order of run.
+BEFORE_COMMIT: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
+
+
+def before_commit(fn: Callable[[duckdb.DuckDBPyConnection], None]):
+    """Decorator: run `fn(cur)` inside every write transaction before it commits."""
+    if fn not in BEFORE_COMMIT:
+        BEFORE_COMMIT.append(fn)
+    return fn
 
 
 def default_db_path() -> Path:
@@ -124,12 +137,16 @@ class Database:
     def transaction(self):
         """One write transaction under the process write lock, on its own cursor: commits
         when the block ends, rolls back and re-raises on any exception (a killed process
-        leaves no trace either: DuckDB never makes an uncommitted transaction durable)."""
+        leaves no trace either: DuckDB never makes an uncommitted transaction durable).
+        Before COMMIT every hook in BEFORE_COMMIT runs on the same cursor, in order (derived
+        tables are refreshed, then integrity is checked); a hook that raises aborts the write."""
         with self.write_lock:
             cur = self.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 yield cur
+                for hook in BEFORE_COMMIT:
+                    hook(cur)
                 cur.execute("COMMIT")
             except BaseException:
                 try:
