@@ -81,3 +81,24 @@ def test_package_data_is_shipped():
     for g in globs:
         assert list(PKG.glob(g)), g
     assert (PKG / "store" / "sql" / "kpi_overview.sql").exists()
+
+
+def test_pip_install_without_the_source_tree(tmp_path):
+    """`pip install .` (not editable) gives a package that runs from any folder."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                    str(target), str(ROOT)], check=True, cwd=tmp_path)
+    shipped = target / "dashboard"
+    assert (shipped / "store" / "sql" / "kpi_overview.sql").exists()
+    assert (shipped / "pages" / "overview.py").exists()
+    assert (shipped / "web" / "app.py").exists()
+    assert list((shipped / "demo" / "files").glob("*.csv"))
+    env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", "import dashboard, sys; print(dashboard.__file__);"
+                          "from dashboard.store import queries; print(len(queries.names()))"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    path, count = out.stdout.split()
+    assert path.startswith(str(target)) and int(count) >= 4
