@@ -103,11 +103,12 @@ def cmd_import(args) -> int:
     from dashboard import ingest
 
     if args.dataset == "boundaries":
-        from dashboard.ingest import boundaries
+        from dashboard.ingest import boundary_files
 
         db = _open(args)
-        report = boundaries.import_boundaries(db, args.file, code_property=args.code_property,
-                                       dry_run=args.dry_run)
+        report = boundary_files.import_boundaries(db, args.file,
+                                                  code_property=args.code_property,
+                                                  dry_run=args.dry_run)
         print(report.summary_text())
         return EXIT_OK if report.ok else EXIT_DATA
     try:

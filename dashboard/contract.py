@@ -20,6 +20,13 @@ LEVELS: dict[str, tuple[str, ...]] = {
                 "Thôn, tổ dân phố"),
 }
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2, "village": 3}
+# The hierarchy: the levels a unit's parent may have (a province has no parent; a commune
+# hangs under a province, or a district in pre-2025 data).
+PARENT_LEVELS: dict[str, tuple[str, ...]] = {
+    "province": (), "district": ("province",), "commune": ("province", "district"),
+    "village": ("commune",)}
+# The levels a cell may be attached to.
+CELL_UNIT_LEVELS = ("village", "commune")
 
 PHASES: dict[str, tuple[str, ...]] = {
     "pilot": ("Thí điểm",),
@@ -106,10 +113,62 @@ class Dataset:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self) -> str:
-        cols = ",\n  ".join(f"{c.name} {c.sql_type}" for c in self.columns)
-        return (f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols},\n"
-                f"  PRIMARY KEY ({', '.join(self.key)})\n)")
+    def constraints(self) -> list[tuple[str, str]]:
+        """The rules the database itself enforces, generated from the declarations:
+        (rule name, SQL condition every stored row satisfies). Required columns are NOT NULL
+        (and required text is not blank), `min` bounds, enum codes, the month format, and the
+        dataset's named row checks that need no other row (see ROW_CHECK_SQL)."""
+        out: list[tuple[str, str]] = []
+        for c in self.columns:
+            if c.required:
+                out.append((f"{c.name}_required", f"{c.name} IS NOT NULL"))
+                if c.type in ("text", "enum", "month"):
+                    out.append((f"{c.name}_not_blank", f"trim({c.name}) <> ''"))
+            if c.min is not None:
+                out.append((f"{c.name}_min", f"{c.name} IS NULL OR {c.name} >= {c.min:g}"))
+            if c.enum:
+                codes = ", ".join(f"'{code}'" for code in c.enum)
+                out.append((f"{c.name}_enum", f"{c.name} IS NULL OR {c.name} IN ({codes})"))
+            if c.type == "month":
+                out.append((f"{c.name}_month",
+                            f"{c.name} IS NULL OR regexp_full_match({c.name}, "
+                            "'[0-9]{4}-(0[1-9]|1[0-2])')"))
+        for check in self.checks:
+            sql = ROW_CHECK_SQL.get(check)
+            if sql is not None:
+                out.append((check, sql(self)))
+        return out
+
+    def ddl(self, table: str | None = None) -> str:
+        """CREATE TABLE with the key, NOT NULL and CHECK constraints of `constraints()`."""
+        cols = []
+        for c in self.columns:
+            null = " NOT NULL" if c.required or c.name in self.key else ""
+            cols.append(f"{c.name} {c.sql_type}{null}")
+        checks = [f"CONSTRAINT {self.name}_{name} CHECK ({sql})"
+                  for name, sql in self.constraints()
+                  if not (name.endswith("_required") and name[:-9] in self.names)]
+        body = ",\n  ".join([*cols, *checks, f"PRIMARY KEY ({', '.join(self.key)})"])
+        return f"CREATE TABLE IF NOT EXISTS {table or self.name} (\n  {body}\n)"
+
+
+def _start_column(ds: Dataset) -> str:
+    return "established_on" if "established_on" in ds.names else "started_on"
+
+
+# Named row checks (Dataset.checks) that a single row decides, as SQL for the database's
+# CHECK constraints. Checks that need other rows (a parent's level, a unit that exists) are
+# the integrity check's (dashboard/store/integrity.py); both sides implement the same rules
+# as the import's Python checks (dashboard/ingest/pipeline.py), which name the file's rows.
+ROW_CHECK_SQL = {
+    "parent_required": lambda ds: "level = 'province' OR parent_code IS NOT NULL",
+    "parent_level": lambda ds: "parent_code IS NULL OR parent_code <> unit_code",
+    "village_households": lambda ds: "level <> 'village' OR households IS NOT NULL",
+    "ended_after_start": lambda ds: f"ended_on IS NULL OR ended_on >= {_start_column(ds)}",
+    "coordinates": lambda ds: ("(latitude IS NULL) = (longitude IS NULL) AND "
+                               "(latitude IS NULL OR latitude BETWEEN 6 AND 24) AND "
+                               "(longitude IS NULL OR longitude BETWEEN 102 AND 118)"),
+}
 
 
 UNIT_CODE_HELP = ("mã chính thức được tự thêm số 0 ở đầu theo cấp (tỉnh 2, huyện 3, xã 5 chữ số); "

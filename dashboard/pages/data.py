@@ -13,7 +13,7 @@ from dashboard.web import ui
 
 db = ui.get_db()
 MAX_MB = int(st.get_option("server.maxUploadSize"))
-HAS_GEO = (Path(ingest.__file__).parent / "boundaries.py").exists()
+HAS_GEO = (Path(ingest.__file__).parent / "boundary_files.py").exists()
 DATASETS = {**{name: f"{history.DATASET_LABELS[name]} — {ds.label}"
                for name, ds in contract.DATASETS.items()},
             **({"boundaries": "Ranh giới — GeoJSON, GeoPackage, Shapefile nén ZIP"}
@@ -178,7 +178,7 @@ def _upload_tables(dataset: str) -> None:
 
 
 def _upload_boundaries() -> None:
-    from dashboard.ingest import boundaries
+    from dashboard.ingest import boundary_files as boundaries
 
     uploaded = st.file_uploader("Chọn tệp ranh giới", type=GEO_TYPES,
                                 key=f"data_geo_{state.data_upload_key}",
