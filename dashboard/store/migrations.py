@@ -125,7 +125,8 @@ def current_version(cur) -> int | None:
     """The file's schema version; None for a new, empty file."""
     tables = _tables(cur)
     if "app_meta" in tables:
-        row = cur.execute("SELECT value FROM app_meta WHERE key = ?", [META_KEY]).fetchone()
+        rows = cur.execute("SELECT value FROM app_meta WHERE key = ?", [META_KEY]).fetchall()
+        row = rows[0] if rows else None
         if row:
             return int(row[0])
     return 1 if "units" in tables else None
