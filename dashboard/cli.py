@@ -1,4 +1,4 @@
-"""Command line: the analysts' and scripts' API (DESIGN.md section 5).
+"""Command line: the analysts' and scripts' API (docs/data-contract.md and README).
 
     python -m dashboard import DATASET FILE [--db PATH] [--dry-run] [--valid-rows-only]
     python -m dashboard query NAME [--db PATH] [--param KEY=VALUE ...] [--format csv|json]

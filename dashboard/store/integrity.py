@@ -1,4 +1,4 @@
-"""The integrity check: what no write may leave behind (DESIGN.md section 6).
+"""The integrity check: what no write may leave behind (README, «Lịch sử nhập và hoàn tác»).
 
 Runs inside every write transaction, just before COMMIT (registered with
 `database.before_commit`): imports, boundary imports, approximate polygons, undo. Any
