@@ -45,7 +45,7 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if _is_text_column(s):
-            out[col] = s.astype(object).map(neutralise)
+            out[col] = pd.Series([neutralise(v) for v in s], index=s.index, dtype=object)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
