@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from dashboard import contract
@@ -819,6 +820,12 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
                                           created_by, progress, check_only=dry_run)
         except IntegrityError as exc:   # stored rows depending on the file's rows
             report.problems.extend(integrity_problems(exc, ds, good))
+            return report
+        except duckdb.ConstraintException as exc:   # the database's own rules: last check
+            report.problems.append(Problem(
+                None, None, "", "Cơ sở dữ liệu từ chối ghi vì có dòng không thỏa quy tắc dữ "
+                f"liệu ({str(exc).splitlines()[0]}); không dòng nào được ghi.",
+                "Kiểm tra các cột bắt buộc, giá trị tối thiểu và thứ tự ngày trong tệp."))
             return report
         report.committed = report.batch_id is not None
     return report
