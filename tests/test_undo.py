@@ -106,11 +106,11 @@ def test_mixed_boundaries_batch_undone_exactly(db):
 def test_cascade_of_four_dependants_newest_first(db):
     before = snapshot(db)
     ids = []
-    for members in ("6", "7", "8", "9", "10"):
+    for members in ("11", "12", "13", "14", "15"):
         df = demo_rows("cells", 5)
         df["Số thành viên"] = members
-        if members == "8":   # one in the middle also adds a row
-            df = pd.concat([df, df.iloc[[0]].assign(**{"Mã tổ": "TX8"})])
+        if members == "13":   # one in the middle also adds a row
+            df = pd.concat([df, df.iloc[[0]].assign(**{"Mã tổ": "TX13"})])
         r = ingest.import_bytes(db, "cells", csv(df), f"c{members}.csv")
         assert r.committed
         ids.append(r.batch_id)
@@ -122,7 +122,7 @@ def test_cascade_of_four_dependants_newest_first(db):
     assert all(f"lô {b}" in str(e.value) for b in ids[1:])
     dry = history.rollback(db, ids[0], cascade=True, dry_run=True)
     assert dry.batches == ids[::-1] and dry.dry_run
-    assert db.scalar("SELECT members FROM cells WHERE cell_id = 'T00001'") == 10
+    assert db.scalar("SELECT members FROM cells WHERE cell_id = 'T00001'") == 15
     res = history.rollback(db, ids[0], cascade=True)
     assert res.batches == ids[::-1]
     assert_same(db, before)
