@@ -56,7 +56,8 @@ def percent(value, digits: int = 1) -> str:
 
 def date(value) -> str:
     """-> 'dd/mm/yyyy'."""
-    if value is None or value == "" or (not isinstance(value, str) and _missing(value)):
+    if value is None or (isinstance(value, str) and not value) or \
+            (not isinstance(value, str) and _missing(value)):
         return MISSING
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
@@ -67,7 +68,7 @@ def date(value) -> str:
 
 def month(value) -> str:
     """'2024-03' or a date -> '03/2024'."""
-    if _missing(value) or value == "":
+    if _missing(value) or (isinstance(value, str) and not value):
         return MISSING
     text = str(value)[:7]
     return f"{text[5:7]}/{text[:4]}"
