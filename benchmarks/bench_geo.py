@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.output import geo
-from dashboard.output import maps
+from dashboard.output import geo, maps
 from dashboard.store import reference
 
 

@@ -329,3 +329,21 @@ def test_sweep_deletes_orphans_and_finishes_committed_renames(db, demo_copy):
     assert final.read_bytes().startswith(b"M") and not temp.exists()
     assert not orphan.exists()
     reopened.close()
+
+
+@pytest.mark.parametrize("dataset,data", [
+    ("cells", "Mã tổ,Tên tổ,Mã thôn/xã,Giai đoạn,Ngày thành lập,Số thành viên,Số hộ phụ trách\n"
+              "TZ1,Tổ Z,khong-co,Thí điểm,01/02/2024,5,40\n"),
+    ("models", "Mã mô hình,Tên mô hình,Lĩnh vực,Cấp,Mã đơn vị,Ngày bắt đầu\n"
+               "MZ1,Mô hình Z,Kinh tế,Xã,khong-co,01/01/2024\n"),
+    ("indicators", "Mã đơn vị,Kỳ,Chỉ số,Giá trị\nkhong-co,2024-01,x,1\n"),
+])
+def test_import_with_reference_check_removed_is_refused_by_integrity(db, monkeypatch, dataset,
+                                                                   data):
+    monkeypatch.setattr(pipeline, "_check_rows", lambda *a, **k: None)
+    before = history.table_snapshot(db, dataset)
+    r = ingest.import_bytes(db, dataset, data.encode(), "x.csv")
+    assert not r.committed
+    assert "«khong-co» không còn trong danh mục đơn vị" in r.errors[0].message
+    assert r.errors[0].row == 2
+    pd.testing.assert_frame_equal(history.table_snapshot(db, dataset), before)

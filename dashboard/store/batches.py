@@ -133,9 +133,11 @@ def write(db, *, dataset: str, file_name: str | None = None, sha256: str | None 
           created_by: str | None = None, note: str | None = None, rows_new: int = 0,
           rows_updated: int = 0, rows_unchanged: int = 0, rows_rejected: int = 0):
     """One write transaction that records its batch (see the module docstring)."""
+    from dashboard.store import integrity
+
     temp = final = None
     try:
-        with db.transaction() as cur:
+        with integrity.scope({dataset}), db.transaction() as cur:
             batch_id = db.next_batch_id(cur)
             if data is not None:
                 temp, final = stage_archive(db, batch_id, file_name, data)

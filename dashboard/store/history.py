@@ -360,7 +360,7 @@ def rollback(db: Database, batch_id: int, cascade: bool = False, by: str | None 
     batch_id = int(batch_id)
     result = RollbackResult(dry_run=dry_run)
     try:
-        with db.transaction() as cur:
+        with db.transaction() as cur:   # every rule: an undo may remove units
             found = cur.execute("SELECT status FROM batches WHERE batch_id = ?",
                                 [batch_id]).fetchall()
             row = found[0] if found else None

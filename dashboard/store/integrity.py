@@ -17,6 +17,8 @@ CHECK / NOT NULL / key constraints generated from contract.py.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass, field
 
 from dashboard.contract import CELL_UNIT_LEVELS, LEVELS, PARENT_LEVELS, enum_label
@@ -110,8 +112,28 @@ def _allowed_pairs() -> str:
     return ", ".join(pairs)
 
 
-def findings(cur) -> list[Finding]:
-    """Every integrity finding of the stored data (empty = consistent)."""
+# The datasets the current write changes, when its writer declares them (`scope`): only the
+# rules those datasets can break are checked. Unknown (None) = every rule.
+_SCOPE: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar(
+    "integrity_scope", default=None)
+
+
+@contextlib.contextmanager
+def scope(tables):
+    """Declare the datasets a write changes (batches.write, history.rollback)."""
+    token = _SCOPE.set(frozenset(tables))
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
+
+
+def findings(cur, tables=None) -> list[Finding]:
+    """Every integrity finding of the stored data (empty = consistent). `tables`: only the
+    rules that changes to those datasets can break (a change to units can break them all)."""
+    if tables is not None and "units" not in tables:
+        return _reference_findings(cur, [t for t in ("cells", "models", "indicators",
+                                                     "boundaries") if t in tables])
     out: list[Finding] = []
     out += _grouped(cur, "missing_parent", "units", "parent_code", """
         FROM units t LEFT JOIN units p ON p.unit_code = t.parent_code
@@ -123,14 +145,20 @@ def findings(cur) -> list[Finding]:
         WHERE a.child IS NULL""")
     # cycles: walk up at most as many steps as there are units on a cycle-free path (4 levels)
     out += _cycles(cur)
-    for table in ("cells", "models", "indicators", "boundaries"):
+    return out + _reference_findings(cur, ["cells", "models", "indicators", "boundaries"])
+
+
+def _reference_findings(cur, tables: list[str]) -> list[Finding]:
+    out: list[Finding] = []
+    for table in tables:
         out += _grouped(cur, "missing_unit", table, "unit_code", f"""
             FROM {table} t LEFT JOIN units p ON p.unit_code = t.unit_code
             WHERE p.unit_code IS NULL""")
-    levels = ", ".join(f"'{lv}'" for lv in CELL_UNIT_LEVELS)
-    out += _grouped(cur, "cell_unit_level", "cells", "unit_code", f"""
-        FROM cells t JOIN units p ON p.unit_code = t.unit_code
-        WHERE p.level NOT IN ({levels})""")
+    if "cells" in tables:
+        levels = ", ".join(f"'{lv}'" for lv in CELL_UNIT_LEVELS)
+        out += _grouped(cur, "cell_unit_level", "cells", "unit_code", f"""
+            FROM cells t JOIN units p ON p.unit_code = t.unit_code
+            WHERE p.level NOT IN ({levels})""")
     return out
 
 
@@ -152,8 +180,8 @@ def _cycles(cur) -> list[Finding]:
 
 def check(cur) -> None:
     """Raise IntegrityError when the data (as this cursor's transaction sees it) breaks a
-    rule."""
-    found = findings(cur)
+    rule (those of the declared `scope`, else all)."""
+    found = findings(cur, _SCOPE.get())
     if found:
         raise IntegrityError(found)
 
