@@ -21,8 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.ingest import boundaries
-from dashboard.output import maps
+from dashboard.output import geo, maps
 from dashboard.store import reference
 
 
@@ -45,10 +44,10 @@ def commune_cells(province: str | None):
         cells = []
         for _, grp in ref.groupby("province_code", sort=False):
             p = grp[["longitude", "latitude"]].to_numpy(float)
-            cells += list(zip(grp.commune_code, boundaries._voronoi_cells(p, boundaries.commune_region(p))))
+            cells += list(zip(grp.commune_code, geo._voronoi_cells(p, geo.commune_region(p))))
         order = dict(cells)
         return ref, [order[c] for c in ref.commune_code]
-    return ref, boundaries._voronoi_cells(pts, boundaries.commune_region(pts))
+    return ref, geo._voronoi_cells(pts, geo.commune_region(pts))
 
 
 def layer_for(codes, geoms_json, level):
@@ -118,7 +117,7 @@ def main():
 
     def make_villages():
         for code, poly in zip(ref.commune_code, cells):
-            vs = boundaries.approximate_village_cells(poly, args.villages_per_commune, int(code))
+            vs = geo.approximate_village_cells(poly, args.villages_per_commune, int(code))
             vil_codes.extend(f"{code}-{i + 1:02d}" for i in range(len(vs)))
             vil_geoms.extend(vs)
     _, results["villages_build"] = timed("build village polygons (Voronoi + Lloyd)",
@@ -127,7 +126,7 @@ def main():
     dense = [shapely.segmentize(g, max(np.sqrt(g.area) / 100, 1e-5)) for g in vil_geoms]
     nv_full = int(sum(shapely.get_num_coordinates(g) for g in dense))
     disp, results["villages_simplify"] = timed(f"simplify {len(dense)} polygons for display",
-                                               boundaries.simplify_for_display, dense)
+                                               geo.simplify_for_display, dense)
     nv_disp = sum(shapely.get_num_coordinates(shapely.from_geojson(g)) for g in disp)
     print(f"   vertices {nv_full:,} -> {nv_disp:,}; display GeoJSON "
           f"{sum(map(len, disp)) / 1e6:.2f} MB")
@@ -145,7 +144,7 @@ def main():
     dense = [shapely.segmentize(g, max(np.sqrt(g.area) / 60, 1e-5)) for _, g in ok]
     nv_full = int(sum(shapely.get_num_coordinates(g) for g in dense))
     disp, results["national_simplify"] = timed(f"simplify {len(dense)} polygons for display",
-                                               boundaries.simplify_for_display, dense)
+                                               geo.simplify_for_display, dense)
     nv_disp = sum(shapely.get_num_coordinates(shapely.from_geojson(g)) for g in disp)
     print(f"   vertices {nv_full:,} -> {nv_disp:,}; display GeoJSON "
           f"{sum(map(len, disp)) / 1e6:.2f} MB")

@@ -1,4 +1,4 @@
-"""Command line: the analysts' and scripts' API (DESIGN.md section 5).
+"""Command line: the analysts' and scripts' API (docs/data-contract.md and README).
 
     python -m dashboard import DATASET FILE [--db PATH] [--dry-run] [--valid-rows-only]
     python -m dashboard query NAME [--db PATH] [--param KEY=VALUE ...] [--format csv|json]
@@ -6,6 +6,8 @@
     python -m dashboard units-from-reference PROVINCE_CODE [--db PATH]
     python -m dashboard sql "SELECT …" [--db PATH] [--format csv|json]
     python -m dashboard docs
+    python -m dashboard history [--db PATH] [--format csv|json]
+    python -m dashboard rollback BATCH [--cascade] [--dry-run] [--db PATH]
 
 Exit 0 on success; 1 when the file or statement has errors (report on stdout, nothing
 written); 2 on usage errors.
@@ -77,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_arguments(p)
 
     sub.add_parser("docs", help="tạo lại docs/data-contract.md từ contract.py")
+
+    p = sub.add_parser("history", help="liệt kê các lô nhập (mới nhất trước)")
+    _db_arg(p)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p = sub.add_parser("rollback", help="hoàn tác một lô nhập (như trang Dữ liệu)")
+    p.add_argument("batch", type=int, help="số lô (xem lệnh history)")
+    _db_arg(p)
+    p.add_argument("--cascade", action="store_true",
+                   help="hoàn tác cả các lô phụ thuộc (mới nhất trước)")
+    p.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ hoàn tác gì")
     return parser
 
 
@@ -103,11 +115,12 @@ def cmd_import(args) -> int:
     from dashboard import ingest
 
     if args.dataset == "boundaries":
-        from dashboard.ingest import boundaries
+        from dashboard.ingest import boundary_files
 
         db = _open(args)
-        report = boundaries.import_boundaries(db, args.file, code_property=args.code_property,
-                                       dry_run=args.dry_run)
+        report = boundary_files.import_boundaries(db, args.file,
+                                                  code_property=args.code_property,
+                                                  dry_run=args.dry_run)
         print(report.summary_text())
         return EXIT_OK if report.ok else EXIT_DATA
     try:
@@ -218,7 +231,38 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
+HISTORY_COLUMNS = ["batch_id", "created_at", "dataset", "file_name", "sha256", "rows_new",
+                   "rows_updated", "rows_unchanged", "rows_rejected", "status", "mode",
+                   "created_by", "note"]
+
+
+def cmd_history(args) -> int:
+    from dashboard.store import history
+
+    df = history.list_batches(_open(args))[HISTORY_COLUMNS]
+    df["created_at"] = pd.to_datetime(df["created_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    print_frame(df, args.format)
+    return EXIT_OK
+
+
+def cmd_rollback(args) -> int:
+    from dashboard.store import history
+
+    db = _open(args)
+    try:
+        result = history.rollback(db, args.batch, cascade=args.cascade, dry_run=args.dry_run)
+    except history.RollbackError as exc:
+        print(str(exc))
+        if isinstance(exc, history.RollbackConflict) and exc.dependents.can_cascade:
+            print("Thêm --cascade để hoàn tác cả các lô đó (--dry-run để xem trước).")
+        return EXIT_DATA
+    for line in result.dependents.lines() if result.dependents else ():
+        print(line)
+    print(result.summary_text())
+    return EXIT_OK
+
+
+COMMANDS = {"history": cmd_history, "rollback": cmd_rollback, "import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
             "docs": cmd_docs}
 

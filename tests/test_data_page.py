@@ -6,6 +6,7 @@ import re
 import pandas as pd
 from conftest import page_errors, start_app, wait_for_app
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from dashboard import store
 from dashboard.store import history, queries
@@ -30,20 +31,52 @@ def test_page_structure_apptest(demo_copy, monkeypatch):
     assert len(at.selectbox(key="hist_batch").options) == 5   # the demo's five batches
 
 
+def test_undo_with_dependants_asks_for_cascade_apptest(demo_copy, monkeypatch):
+    """The demo's units batch: the dependants are listed, the undo stays disabled until the
+    cascade and the undo are both confirmed, then every table is empty."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = AppTest.from_file("../dashboard/web/app.py", default_timeout=120)
+    at.run()
+    at.switch_page("../pages/data.py")
+    at.run()
+    at.selectbox(key="hist_batch").set_value(1).run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "2.166 tổ, 1.900 mô hình, 16.857 dòng chỉ số và 1.130 ranh giới thuộc các đơn vị " \
+           "của lô này" in warning
+    assert "lô 5, lô 4, lô 3, lô 2 (mới nhất trước)" in warning
+    button = at.button(key="hist_undo_1")
+    assert button.disabled
+    at.checkbox(key="hist_sure_1").check().run()
+    assert at.button(key="hist_undo_1").disabled          # the cascade is not confirmed yet
+    at.checkbox(key="hist_cascade_1").check().run()
+    assert not at.button(key="hist_undo_1").disabled
+    at.button(key="hist_undo_1").click().run()
+    assert not at.exception
+    assert any("Đã hoàn tác lô 5, lô 4, lô 3, lô 2, lô 1" in s.value for s in at.success)
+    db = store.Database(demo_copy)
+    assert all(db.table_count(t) == 0 for t in ("units", "cells", "models", "indicators",
+                                                "boundaries"))
+    db.close()
+
+
 def _select(page, label: str, option: str) -> None:
     page.get_by_role("combobox", name=label).click()
     page.get_by_role("option", name=option).first.click()
     wait_for_app(page)
 
 
-def _metric(page, label: str) -> str:
+def _metric(page, label: str):
+    """The value of a metric, as a locator: assertions on it wait until it shows."""
     m = page.locator("[data-testid='stMetric']").filter(has_text=label).first
-    return m.locator("[data-testid='stMetricValue']").inner_text()
+    return m.locator("[data-testid='stMetricValue']")
 
 
 def _upload(page, path) -> None:
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
-    page.wait_for_timeout(500)
+    # the check's result is on the page once its heading names the file
+    expect(page.get_by_text(f"Kết quả kiểm tra: {path.name}")).to_be_visible(timeout=120_000)
     wait_for_app(page)
 
 
@@ -57,7 +90,7 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
     try:
         page.goto(url + "/du-lieu")
         wait_for_app(page)
-        assert page.get_by_text("Dung lượng tệp tối đa 200 MB").count() == 1
+        expect(page.get_by_text("Dung lượng tệp tối đa 200 MB")).to_have_count(1)
         _select(page, "Bộ dữ liệu", "Tổ dân vận — Tổ dân vận cộng đồng / tổ tự quản")
         with page.expect_download() as dl:
             page.get_by_role("button", name="⬇ Mẫu Excel").first.click()
@@ -74,19 +107,19 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
         good = tmp_path / "to_moi.xlsx"
         wb.save(good)
         _upload(page, good)
-        assert _metric(page, "Dòng mới") == "3"
-        assert _metric(page, "Bị từ chối") == "0"
+        expect(_metric(page, "Dòng mới")).to_have_text("3")
+        expect(_metric(page, "Bị từ chối")).to_have_text("0")
         page.get_by_role("button", name="Ghi vào cơ sở dữ liệu").click()
         wait_for_app(page)
         flash = page.get_by_text(re.compile(r"Đã ghi lô số \d+"))
-        assert flash.count() == 1
+        expect(flash).to_have_count(1, timeout=60_000)
         batch = int(re.search(r"lô số (\d+)", flash.inner_text()).group(1))
         page.screenshot(path="/tmp/data_page_committed.png", full_page=True)
 
         page.goto(url + "/tong-quan")
         wait_for_app(page)
-        shown = _metric(page, "Tổ đang hoạt động")
-        assert int(shown.replace(".", "")) == kpi_before + 3
+        expect(_metric(page, "Tổ đang hoạt động")).to_have_text(
+            f"{kpi_before + 3:,}".replace(",", "."))
 
         # a broken file: unknown village, a word where a number goes
         page.goto(url + "/du-lieu")
@@ -97,8 +130,8 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
                        "Số hộ phụ trách\nTX1,Tổ lỗi,Phuc Hoa,Thí điểm,01/02/2024,sáu,40\n",
                        encoding="utf-8")
         _upload(page, bad)
-        assert _metric(page, "Bị từ chối") == "1"
-        assert page.get_by_text("Tệp có lỗi nên").count() == 1
+        expect(_metric(page, "Bị từ chối")).to_have_text("1")
+        expect(page.get_by_text("Tệp có lỗi nên")).to_have_count(1)
         assert page.get_by_role("button", name="Ghi vào cơ sở dữ liệu").count() == 0
         page.screenshot(path="/tmp/data_page_errors.png", full_page=True)
         with page.expect_download() as dl:
@@ -116,9 +149,11 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
         page.get_by_text(f"Tôi xác nhận đưa dữ liệu về trạng thái trước lô {batch}").click()
         wait_for_app(page)
         page.screenshot(path="/tmp/data_page_history.png", full_page=True)
-        page.get_by_role("button", name=re.compile(f"Hoàn tác lô {batch}$")).click()
+        undo = page.get_by_role("button", name=re.compile(f"Hoàn tác lô {batch}$"))
+        expect(undo).to_be_enabled()
+        undo.click()
         wait_for_app(page)
-        assert page.get_by_text(f"Đã hoàn tác lô {batch}").count() == 1
+        expect(page.get_by_text(f"Đã hoàn tác lô {batch}")).to_have_count(1, timeout=60_000)
         page.screenshot(path="/tmp/data_page_rollback.png", full_page=True)
         # only the expected "file has errors" box (the broken upload is still in the other tab)
         assert [e for e in page_errors(page) if "Tệp có lỗi nên" not in e] == []

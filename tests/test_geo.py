@@ -9,7 +9,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from dashboard import store
-from dashboard.ingest import boundaries
+from dashboard.ingest import boundary_files
+from dashboard.output import geo
 from dashboard.store import queries, reference
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "boundaries" / \
@@ -64,7 +65,7 @@ def test_projected_geojson_with_integer_codes(db, tmp_path):
     gdf = nasty_frame([int(c) for c in CODES])              # 7210, 7228, 7246
     path = tmp_path / "xa_vn2000.geojson"
     gdf.to_crs("EPSG:3405").to_file(path, driver="GeoJSON")
-    rep = boundaries.import_boundaries(db, path)
+    rep = boundary_files.import_boundaries(db, path)
     assert rep.ok, rep.messages()
     assert rep.code_property == "ma_xa"
     assert rep.source_crs and "3405" in rep.source_crs
@@ -97,7 +98,7 @@ def test_zipped_shapefile_utm(db, tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         for p in folder.iterdir():
             zf.write(p, f"data/{p.name}")
-    rep = boundaries.import_boundaries(db, zpath)
+    rep = boundary_files.import_boundaries(db, zpath)
     assert rep.ok, rep.messages()
     assert "32648" in rep.source_crs
     assert rep.matched == CODES
@@ -114,7 +115,7 @@ def test_zip_without_dbf_is_refused(db, tmp_path):
         for p in folder.iterdir():
             if p.suffix != ".dbf":
                 zf.write(p, p.name)
-    rep = boundaries.import_boundaries(db, zpath)
+    rep = boundary_files.import_boundaries(db, zpath)
     assert not rep.ok and ".dbf" in rep.errors[0]
     assert stored(db).empty
 
@@ -130,10 +131,10 @@ def test_geopackage_bowtie_unknown_code_and_dry_run(db, tmp_path):
                                      box(x2, y2, x2 + 0.01, y2 + 0.01)], crs="EPSG:4326")
     path = tmp_path / "xa.gpkg"
     gdf.to_file(path, driver="GPKG")
-    dry = boundaries.import_boundaries(db, path, dry_run=True)
+    dry = boundary_files.import_boundaries(db, path, dry_run=True)
     assert dry.ok and dry.repaired == 1 and dry.batch_id is None
     assert stored(db).empty                                   # dry run writes nothing
-    rep = boundaries.import_boundaries(db, path)
+    rep = boundary_files.import_boundaries(db, path)
     assert rep.repaired == 1
     assert rep.unmatched_features == [{"row": 2, "value": "99999", "name": None}]
     assert any("99999" in m for m in rep.messages())
@@ -143,7 +144,7 @@ def test_geopackage_bowtie_unknown_code_and_dry_run(db, tmp_path):
     assert g.is_valid and g.geom_type == "MultiPolygon" and len(g.geoms) == 2
     assert g.area == pytest.approx(0.0002, rel=1e-6)   # two triangles of 0.02 x 0.01 / 2
     # importing again updates, not duplicates
-    again = boundaries.import_boundaries(db, path)
+    again = boundary_files.import_boundaries(db, path)
     assert again.rows_updated == 2 and again.rows_new == 0
     assert len(stored(db)) == 2
 
@@ -156,11 +157,11 @@ def test_code_property_must_be_chosen_when_nothing_matches(db, tmp_path):
     gdf["ma_that"] = [c.lstrip("0") for c in CODES]
     path = tmp_path / "x.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    rep = boundaries.import_boundaries(db, path)                   # detects ma_that
+    rep = boundary_files.import_boundaries(db, path)                   # detects ma_that
     assert rep.ok and rep.code_property == "ma_that"
-    rep = boundaries.import_boundaries(db, path, code_property="khac")
+    rep = boundary_files.import_boundaries(db, path, code_property="khac")
     assert not rep.ok and rep.errors
-    rep = boundaries.import_boundaries(db, path, code_property="khong_co")
+    rep = boundary_files.import_boundaries(db, path, code_property="khong_co")
     assert not rep.ok and "khong_co" in rep.errors[0]
 
 
@@ -168,7 +169,7 @@ def test_no_crs_projected_coordinates_refused(db, tmp_path):
     gdf = nasty_frame(CODES).to_crs("EPSG:32648").set_crs(None, allow_override=True)
     path = tmp_path / "nocrs.geojson"
     path.write_text(gdf.to_json(), encoding="utf-8")
-    rep = boundaries.import_boundaries(db, path)
+    rep = boundary_files.import_boundaries(db, path)
     assert not rep.ok and "hệ tọa độ" in rep.errors[0]
 
 
@@ -176,8 +177,8 @@ def test_code_matching_rules():
     import pandas as pd
     units = pd.DataFrame({"unit_code": ["24", "07210", "00024", "07210-01"],
                           "level": ["province", "commune", "commune", "village"]})
-    assert boundaries.code_key("07210") == boundaries.code_key(7210) == boundaries.code_key(7210.0) == "7210"
-    got = boundaries.match_codes(pd.Series([7210, "07210-01", 24, "7228"]), units)
+    assert boundary_files.code_key("07210") == boundary_files.code_key(7210) == boundary_files.code_key(7210.0) == "7210"
+    got = boundary_files.match_codes(pd.Series([7210, "07210-01", 24, "7228"]), units)
     # 24 is both the province "24" and the commune "00024": the communes win (7210 is one)
     assert got == ["07210", "07210-01", "00024", None]
 
@@ -185,7 +186,7 @@ def test_code_matching_rules():
 @pytest.mark.skipif(not FIXTURE.exists(), reason="shared fixture ../shared/fixtures/boundaries "
                     "absent (real Bắc Ninh boundaries are not shipped with the project)")
 def test_real_bac_ninh_boundaries(db):
-    rep = boundaries.import_boundaries(db, FIXTURE)
+    rep = boundary_files.import_boundaries(db, FIXTURE)
     assert rep.ok, rep.messages()
     assert rep.code_property == "code" and len(rep.matched) == 99
     assert rep.unmatched_features == [] and rep.units_without_feature == []
@@ -203,8 +204,8 @@ def test_approximate_polygons_keep_uploaded(db, tmp_path):
     gdf = nasty_frame(CODES)
     path = tmp_path / "x.geojson"
     gdf.to_file(path, driver="GeoJSON")
-    boundaries.import_boundaries(db, path)
-    res = boundaries.approximate_polygons(db)
+    boundary_files.import_boundaries(db, path)
+    res = geo.approximate_polygons(db)
     assert res["communes"] == 96                              # 99 minus the 3 uploaded
     assert res["villages"] == 3                               # 07210's villages, inside its shape
     rows = stored(db).set_index("unit_code")

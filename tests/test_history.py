@@ -77,10 +77,10 @@ def test_rollback_of_insert_batch_deletes_rows_and_demo_batch(db):
 
 
 def test_boundaries_rollback_restores_geometry(db):
-    from dashboard.ingest import boundaries
+    from dashboard.output import geo
 
     before = history.table_snapshot(db, "boundaries")
-    out = boundaries.approximate_polygons(db, replace_uploaded=True)
+    out = geo.approximate_polygons(db, replace_uploaded=True)
     history.rollback(db, out["batch_id"])
     pd.testing.assert_frame_equal(history.table_snapshot(db, "boundaries"), before)
 

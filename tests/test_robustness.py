@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import Workbook
 
 from dashboard import ingest, store
@@ -173,4 +174,94 @@ def test_annotated_csv_marks_problem_cells(demo_copy):
     assert ws["B2"].comment is None
     rep = wb["Kết quả kiểm tra"]
     assert rep["A4"].value == "Dòng" and rep.max_row == 4 + len(r.problems)
+    db.close()
+
+
+KILL_CHILD = r"""
+import sys, time
+from pathlib import Path
+from dashboard import ingest, store
+from dashboard.ingest import pipeline
+from dashboard.store import batches, database, history
+db_path, data_path, marker, point = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+
+def stop(*_):
+    marker.write_text(point)
+    time.sleep(120)
+
+if point == "rows":            # inside the transaction, rows written, archive staged
+    real = pipeline.to_json_row
+    def slow(row):
+        stop()
+        return real(row)
+    pipeline.to_json_row = slow
+elif point in ("before_commit", "rollback"):   # every check passed, COMMIT next
+    database.BEFORE_COMMIT.append(stop)
+elif point == "after_commit":  # committed, archive copy not yet renamed
+    batches.os.replace = stop
+db = store.Database(db_path)
+if point == "rollback":
+    history.rollback(db, int(data_path.name), cascade=True)
+else:
+    ingest.import_bytes(db, "indicators", data_path.read_bytes(), "chi_so_moi.csv")
+print("FINISHED")
+"""
+
+
+def _archive_state(db) -> tuple[set[str], set[str]]:
+    from dashboard.store import batches
+
+    folder = batches.archive_dir(db)
+    files = {str(p.relative_to(db.path.parent)) for p in folder.iterdir()} if \
+        folder.exists() else set()
+    paths = set(db.df("SELECT archive_path FROM batches WHERE archive_path IS NOT NULL")
+                .archive_path)
+    return files, paths
+
+
+@pytest.mark.parametrize("point", ["rows", "before_commit", "after_commit", "rollback"])
+def test_kill_at_any_point_leaves_a_consistent_database(demo_copy, tmp_path, point):
+    from dashboard.store import integrity, queries
+
+    db = store.Database(demo_copy)
+    # one import with an archive copy, so the archive folder exists before the kill
+    first = ingest.import_bytes(db, "indicators", "Mã đơn vị,Kỳ,Chỉ số,Giá trị\n"
+                                "07210,2040-01,x,1\n".encode(), "dau.csv")
+    assert first.committed
+    tables = ("units", "cells", "models", "indicators", "boundaries", "batches")
+    before = {t: history.table_snapshot(db, t) for t in tables}
+    db.close()
+    data = tmp_path / (str(1) if point == "rollback" else "new.csv")
+    data.write_text("Mã đơn vị,Kỳ,Chỉ số,Giá trị\n07210,2041-01,x,1\n07228,2041-01,x,2\n",
+                    encoding="utf-8")
+    marker = tmp_path / "marker"
+    script = tmp_path / "child.py"
+    script.write_text(KILL_CHILD)
+    proc = subprocess.Popen([sys.executable, str(script), str(demo_copy), str(data),
+                             str(marker), point], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while not marker.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), proc.stdout.read().decode()[-2000:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    assert "FINISHED" not in proc.stdout.read().decode()
+    db = store.Database(demo_copy)       # opens (and sweeps the archive folder)
+    assert integrity.verify(db) == []
+    files, paths = _archive_state(db)
+    assert files <= paths, f"orphan archive files: {files - paths}"
+    # (the demo copy comes without the demo's own archive folder: batches from this test)
+    mine = set(db.df("SELECT archive_path FROM batches WHERE batch_id >= ?",
+                     [first.batch_id]).archive_path)
+    assert mine and mine <= files
+    if point == "after_commit":        # the COMMIT happened: the batch and its file are kept
+        assert db.table_count("batches") == len(before["batches"]) + 1
+        assert db.scalar("SELECT count(*) FROM indicators WHERE period = '2041-01'") == 2
+    else:
+        for t, snap in before.items():
+            pd.testing.assert_frame_equal(history.table_snapshot(db, t), snap, obj=t)
+    assert int(queries.run(db, "kpi_overview", {}).iloc[0].cells) > 0   # still answers
+    r = ingest.import_bytes(db, "indicators", data.read_bytes(), "lai.csv")
+    assert r.committed or r.unchanged == 2
     db.close()

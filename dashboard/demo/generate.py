@@ -264,8 +264,8 @@ def load(db, folder: Path = DEMO_DIR, progress=print) -> list:
         if progress:
             progress(f"  {name}: {report.new} dòng mới (lô {report.batch_id})")
         reports.append(report)
-    from dashboard.ingest import boundaries
-    boundaries.approximate_polygons(db)
+    from dashboard.output import geo
+    geo.approximate_polygons(db)
     db.set_meta("demo", "1")
     db.set_meta("demo_province", PROVINCE)
     return reports

@@ -14,8 +14,7 @@ Decimals are read digit by digit after "phẩy" (the Vietnamese decimal comma).
 """
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
+from dashboard.i18n.fmt import _missing, round_half_up
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 # Scale words for groups of three digits; beyond "tỷ" the scale repeats ("nghìn tỷ", ...).
@@ -86,13 +85,9 @@ def _integer(n: int, leading: bool = True) -> list[str]:
 def words(value, digits: int | None = None) -> str:
     """A number in words. digits: round to that many decimals first (None = as given,
     at most 6); trailing zero decimals are not read ("72,0" reads as "bảy mươi hai")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "không có số liệu"
-    dec = Decimal(str(value))
-    if digits is None:
-        digits = 6
-    dec = dec.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP) if digits else \
-        dec.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    dec = round_half_up(value, 6 if digits is None else digits)   # the figures' rounding
     negative = dec < 0
     dec = abs(dec)
     text = format(dec, "f")
@@ -107,7 +102,7 @@ def words(value, digits: int | None = None) -> str:
 
 def percent_words(value, digits: int = 1) -> str:
     """A percentage (45.7, not 0.457) in words: 'bốn mươi lăm phẩy bảy phần trăm'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "không có số liệu"
     return f"{words(value, digits)} phần trăm"
 

@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from dashboard import config, contract
+from dashboard import contract
 from dashboard.contract import CODE_WIDTH, LEVEL_RANK, Column, Dataset
 from dashboard.i18n.text import fold, fold_words
 from dashboard.ingest import readers, values
@@ -690,51 +691,77 @@ def _typed_frame(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def archive_file(db: Database, batch_id: int, file_name: str, data: bytes) -> str:
-    folder = db.path.parent / config.get("archive_dir_name")
-    folder.mkdir(parents=True, exist_ok=True)
-    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in Path(file_name).name)
-    path = folder / f"{batch_id:06d}_{safe or 'file'}"
-    path.write_bytes(data)
-    return str(path.relative_to(db.path.parent))
+class _CheckOnly(Exception):
+    """Ends a trial write (its transaction rolls back)."""
 
 
 def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str],
                 before: list, report: ImportReport, data: bytes, created_by: str | None = None,
-                progress=None) -> int:
-    """Insert/replace rows and record the batch with its before-images, in ONE transaction."""
+                progress=None, check_only: bool = False) -> int | None:
+    """Insert/replace rows and record the batch with its before-images, in ONE transaction
+    (store/batches.py; the integrity check runs before COMMIT and raises IntegrityError).
+    check_only: write, run the integrity check, roll back (-> None)."""
+    from dashboard.store import batches, integrity
+
     changed = rows[[s != "unchanged" for s in status]]
     befores = [b for b, s in zip(before, status) if s != "unchanged"]
     typed = _typed_frame(ds, changed)
-    with db.transaction() as cur:
-        batch_id = db.next_batch_id(cur)
-        archive = archive_file(db, batch_id, report.file_name, data) if data else None
-        cur.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?, ?, ?, ?)",
-            [batch_id, dt.datetime.now(), ds.name, report.file_name, report.sha256,
-             report.new, report.updated, report.unchanged, report.rejected, report.mode,
-             created_by, None, archive])
-        if len(typed):
-            if progress:
-                progress(0.5, "Đang ghi dữ liệu…")
-            cur.register("_typed", typed)
-            cols = ", ".join(ds.names)
-            cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} FROM _typed")
-            cur.unregister("_typed")
-            changes = pd.DataFrame({
-                "batch_id": batch_id, "dataset": ds.name,
-                "row_key": [_json_key([getattr(r, k) for k in ds.key])
-                            for r in changed.itertuples(index=False)],
-                "before_json": [to_json_row(b) if b is not None else None for b in befores],
-                "after_json": [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
-                               for r in changed.itertuples(index=False)],
-            })
-            cur.register("_changes", changes)
-            cur.execute("INSERT INTO batch_changes SELECT * FROM _changes")
-            cur.unregister("_changes")
+    try:
+        with batches.write(db, dataset=ds.name, file_name=report.file_name,
+                           sha256=report.sha256, data=None if check_only else (data or None),
+                           mode=report.mode, created_by=created_by, rows_new=report.new,
+                           rows_updated=report.updated, rows_unchanged=report.unchanged,
+                           rows_rejected=report.rejected) as batch:
+            cur = batch.cur
+            if len(typed):
+                if progress:
+                    progress(0.5, "Đang ghi dữ liệu…")
+                cur.register("_typed", typed)
+                cols = ", ".join(ds.names)
+                cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} "
+                            "FROM _typed")
+                cur.unregister("_typed")
+                batch.changes(
+                    [_json_key([getattr(r, k) for k in ds.key])
+                     for r in changed.itertuples(index=False)],
+                    [to_json_row(b) if b is not None else None for b in befores],
+                    [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
+                     for r in changed.itertuples(index=False)])
+            if check_only:
+                integrity.check(cur)
+                raise _CheckOnly
+    except _CheckOnly:
+        return None
     if progress:
         progress(1.0, "Đã ghi xong.")
-    return batch_id
+    return batch.batch_id
+
+
+def integrity_problems(exc, ds: Dataset, good: pd.DataFrame) -> list[Problem]:
+    """An IntegrityError as report problems: on the file's row that caused each finding
+    (the unit whose level or parent it changes, or the row itself), else on no row."""
+    rows_by_key = {}
+    if len(good):
+        keys = [good[k].astype(str) for k in ds.key]
+        for *key, row in zip(*keys, good["_row"]):
+            rows_by_key[" / ".join(key)] = int(row)
+    out = []
+    for f in exc.findings:
+        row, column, value = None, None, ""
+        if ds.name == "units" and f.ref_code in rows_by_key:
+            row, column, value = rows_by_key[f.ref_code], ds.column("level").label, \
+                contract.enum_label(contract.LEVELS, f.ref_level)
+        else:
+            for sample in f.samples:
+                k = sample.split(" «")[0]
+                if f.table == ds.name and k in rows_by_key:
+                    row, column = rows_by_key[k], ds.column(f.column).label \
+                        if f.column in ds.names else None
+                    break
+        out.append(Problem(row, column, value, "dữ liệu đã lưu sẽ không còn nhất quán: "
+                           + f.message, "Không dòng nào được ghi. Sửa tệp (hoặc chuyển các "
+                           "đơn vị phụ thuộc sang đơn vị cấp trên đúng cấp trước) rồi nhập lại."))
+    return out
 
 
 def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệp tải lên",
@@ -782,11 +809,25 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
         report.unchanged = status.count("unchanged")
         if progress:
             progress(0.4, "Đã kiểm tra xong.")
-        if dry_run or (report.errors and not valid_rows_only) or not len(good):
+        if (report.errors and not valid_rows_only) or not len(good):
             return report
-        report.batch_id = write_batch(db, ds, good, status, before, report, data, created_by,
-                                      progress)
-        report.committed = True
+        from dashboard.store.integrity import IntegrityError
+
+        if dry_run and not (ds.name == "units" and (report.new or report.updated)):
+            return report   # only a units file can break stored rows the checks above miss
+        try:
+            report.batch_id = write_batch(db, ds, good, status, before, report, data,
+                                          created_by, progress, check_only=dry_run)
+        except IntegrityError as exc:   # stored rows depending on the file's rows
+            report.problems.extend(integrity_problems(exc, ds, good))
+            return report
+        except duckdb.ConstraintException as exc:   # the database's own rules: last check
+            report.problems.append(Problem(
+                None, None, "", "Cơ sở dữ liệu từ chối ghi vì có dòng không thỏa quy tắc dữ "
+                f"liệu ({str(exc).splitlines()[0]}); không dòng nào được ghi.",
+                "Kiểm tra các cột bắt buộc, giá trị tối thiểu và thứ tự ngày trong tệp."))
+            return report
+        report.committed = report.batch_id is not None
     return report
 
 

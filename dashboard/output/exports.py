@@ -45,16 +45,26 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if _is_text_column(s):
-            out[col] = s.astype(object).map(neutralise)
+            out[col] = pd.Series([neutralise(v) for v in s], index=s.index, dtype=object)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
 
 
+def _missing(value) -> bool:
+    """None, NaN, NaT, pd.NA: written as an empty cell, never as 'NaT' or '<NA>'."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (str, bytes, list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def _plain(value):
     """Cell value for CSV: ISO dates, no exotic objects."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    if _missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         if value is pd.NaT:
@@ -90,8 +100,9 @@ def _cleaned(df: pd.DataFrame, keep_dates: bool = False) -> pd.DataFrame:
         s = out[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             continue
-        if s.dtype == object:
-            out[col] = s.map(_keep_dates if keep_dates else _plain)
+        if s.dtype == object:   # built as object: no int -> float inference around blanks
+            f = _keep_dates if keep_dates else _plain
+            out[col] = pd.Series([f(v) for v in s], index=s.index, dtype=object)
     return neutralise_frame(out)
 
 
@@ -108,7 +119,7 @@ def to_csv_bytes(df: pd.DataFrame, sep: str = ",") -> bytes:
 
 
 def _excel_value(value):
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None

@@ -13,7 +13,7 @@ from dashboard.web import ui
 
 db = ui.get_db()
 MAX_MB = int(st.get_option("server.maxUploadSize"))
-HAS_GEO = (Path(ingest.__file__).parent / "boundaries.py").exists()
+HAS_GEO = (Path(ingest.__file__).parent / "boundary_files.py").exists()
 DATASETS = {**{name: f"{history.DATASET_LABELS[name]} — {ds.label}"
                for name, ds in contract.DATASETS.items()},
             **({"boundaries": "Ranh giới — GeoJSON, GeoPackage, Shapefile nén ZIP"}
@@ -178,7 +178,7 @@ def _upload_tables(dataset: str) -> None:
 
 
 def _upload_boundaries() -> None:
-    from dashboard.ingest import boundaries
+    from dashboard.ingest import boundary_files as boundaries
 
     uploaded = st.file_uploader("Chọn tệp ranh giới", type=GEO_TYPES,
                                 key=f"data_geo_{state.data_upload_key}",
@@ -265,28 +265,27 @@ with tab_history:
             if b["status"] != "committed":
                 st.caption("Lô này đã được hoàn tác.")
             else:
-                later, shared = history.dependent_batches(db, chosen)
+                deps = history.dependents(db, chosen)
                 cascade = False
-                if later:
-                    st.warning(f"{fmt.number(shared)} dòng của lô này đã được các lô sau thay "
-                               "đổi tiếp: " + ", ".join(f"lô {x}" for x in later)
-                               + ". Hoàn tác lô này phải hoàn tác cả các lô đó.",
-                               icon=":material/warning:")
-                    cascade = st.checkbox("Hoàn tác cả các lô sau (mới nhất trước)",
-                                          key=f"hist_cascade_{chosen}")
+                if not deps.can_cascade:
+                    st.error("\n\n".join(deps.lines()), icon=":material/block:")
+                elif deps.batches:
+                    st.warning("**Có dữ liệu phụ thuộc vào lô này:**\n\n" + "\n".join(
+                        f"- {line}" for line in deps.lines()), icon=":material/warning:")
+                    cascade = st.checkbox(
+                        f"Hoàn tác cả {fmt.number(len(deps.batches))} lô phụ thuộc "
+                        "(mới nhất trước)", key=f"hist_cascade_{chosen}")
                 sure = st.checkbox(f"Tôi xác nhận đưa dữ liệu về trạng thái trước lô {chosen}",
                                    key=f"hist_sure_{chosen}")
-                if st.button(f"Hoàn tác lô {chosen}", disabled=not sure or (bool(later) and not cascade),
+                blocked = not deps.can_cascade or (bool(deps.batches) and not cascade)
+                if st.button(f"Hoàn tác lô {chosen}", disabled=not sure or blocked,
                              key=f"hist_undo_{chosen}", icon=":material/undo:"):
                     try:
                         res = history.rollback(db, chosen, cascade=cascade)
                     except history.RollbackError as exc:
                         st.error(str(exc))
                     else:
-                        state["data_flash"] = (
-                            "Đã hoàn tác " + ", ".join(f"lô {x}" for x in res.batches)
-                            + f": xóa {fmt.number(res.rows_deleted)} dòng đã thêm, khôi phục "
-                            f"{fmt.number(res.rows_restored)} dòng về giá trị trước.")
+                        state["data_flash"] = res.summary_text()
                         st.rerun()
 
 with tab_templates:

@@ -195,7 +195,7 @@ with right:
             if len(macros) and not search:
                 with st.expander(f"Hàm bảng (chỉ số theo định nghĩa) · "
                                  f"{fmt.number(len(macros))}"):
-                    st.caption("Định nghĩa chỉ số (DESIGN.md mục 4), dùng được trong FROM, "
+                    st.caption("Định nghĩa chỉ số (docs/data-contract.md, mục «Cách tính chỉ số»), dùng được trong FROM, "
                                "ví dụ `SELECT * FROM commune_coverage(DATE '2025-06-30')`.")
                     st.dataframe(macros[["table", "meaning"]], hide_index=True,
                                  width="stretch",

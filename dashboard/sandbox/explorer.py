@@ -560,7 +560,7 @@ MACRO_DOCS = {
     "village_coverage": "Theo thôn tại ngày d: số hộ, số tổ, thành viên, hộ được phụ trách "
                         "(chưa giới hạn và đã giới hạn bằng số hộ).",
     "commune_coverage": "Theo xã tại ngày d: số thôn, số hộ, số tổ, thành viên, hộ được phụ "
-                        "trách (định nghĩa ở DESIGN.md mục 4).",
+                        "trách (định nghĩa ở docs/data-contract.md, mục «Cách tính chỉ số»).",
     "commune_phase": "Giai đoạn của xã tại ngày d (pilot / rollout / none) và ngày bắt đầu.",
 }
 

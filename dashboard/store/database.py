@@ -20,7 +20,6 @@ import duckdb
 import pandas as pd
 
 from dashboard import config
-from dashboard.contract import DATASETS
 
 SYSTEM_DDL = [
     """CREATE SEQUENCE IF NOT EXISTS batch_seq START 1""",
@@ -44,14 +43,6 @@ SYSTEM_DDL = [
   row_key VARCHAR NOT NULL,        -- JSON array of the key values
   before_json VARCHAR,             -- NULL when the batch inserted the row
   after_json VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS boundaries (
-  unit_code VARCHAR PRIMARY KEY,
-  geometry_wkb BLOB,               -- full geometry, EPSG:4326
-  display_geojson VARCHAR,         -- simplified once per import, for drawing
-  approximate BOOLEAN DEFAULT FALSE,
-  source VARCHAR,
-  batch_id BIGINT
 )""",
     """CREATE TABLE IF NOT EXISTS app_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
 ]
@@ -90,10 +81,15 @@ class Database:
             if other is None or "different configuration" not in str(exc):
                 raise
             self.con = other.con.cursor()
+        first = _live_database(self.path) is None
         _LIVE.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
         self.write_lock = threading.RLock()
         if not read_only:
             self.ensure_schema()
+            if first:   # archive copies of writes a crash interrupted (store/batches.py)
+                from dashboard.store import batches
+
+                batches.sweep_archives(self)
 
     # -- reading ---------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -119,13 +115,12 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        from dashboard.store import queries, reference
+        from dashboard.store import migrations, queries, reference
 
         with self.write_lock:
             cur = self.cursor()
             try:
-                for ds in DATASETS.values():
-                    cur.execute(ds.ddl())
+                migrations.upgrade(cur)   # dataset tables and boundaries, versioned
                 for stmt in SYSTEM_DDL:
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())

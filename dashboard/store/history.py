@@ -1,14 +1,20 @@
-"""Import history: the list of batches, the archived original files, and rollback.
+"""Import history: the list of batches, the archived original files, and undo (rollback).
 
-Every import (ingest.write_batch, boundaries.store_boundaries) records its batch in `batches` and, for
-each row it inserted or changed, the row's before/after image in `batch_changes`. Rolling a
-batch back deletes the rows it touched and puts their before-images back, in ONE DuckDB
-transaction, so the data is exactly as it was before the batch.
+Every write (ingest.pipeline.write_batch, store.boundaries.store_boundaries, through
+store.batches) records its batch in `batches` and, for each row it inserted or changed, the
+row's before/after image in `batch_changes`. Undoing a batch deletes the rows it touched and
+puts their before-images back (every column, with its type), in ONE transaction whose
+integrity check runs before COMMIT, so the data is exactly as it was before the batch.
 
-If a later, still committed batch changed some of the same rows, rolling back only the earlier
-batch would silently undo part of the later one; `rollback` refuses (RollbackConflict, with the
-list of those batches) unless `cascade=True`, in which case the later batches are rolled back
-first, newest first.
+What depends on a batch (`dependents`):
+- later committed batches that changed some of the same rows — undoing only the earlier one
+  would silently undo part of the later one;
+- rows of other datasets (and child units) that refer to units the batch added — undoing it
+  would leave them pointing at nothing; the batches that wrote them depend on it.
+Both are followed transitively. `rollback` refuses (RollbackConflict, listing them) unless
+`cascade=True`, in which case every dependant is undone too, newest first. Rows that refer to
+the batch's units but that no batch wrote cannot be undone with it: refused even with cascade.
+The page (Dữ liệu → Lịch sử nhập) and `python -m dashboard rollback` call the same code.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import config
+from dashboard.i18n import fmt
 from dashboard.store.database import Database
 
 STATUS_LABELS = {"committed": "Đã ghi", "rolled_back": "Đã hoàn tác"}
@@ -27,22 +34,75 @@ MODE_LABELS = {"all_or_nothing": "Tất cả hoặc không", "valid_rows_only": 
                "approximate": "Ranh giới gần đúng"}
 DATASET_LABELS = {"units": "Đơn vị", "cells": "Tổ dân vận", "models": "Mô hình",
                   "indicators": "Chỉ số", "boundaries": "Ranh giới"}
+# what a row of each dataset is called in a count ("382 tổ, 12 mô hình")
+ROW_WORDS = {"units": "đơn vị cấp dưới", "cells": "tổ", "models": "mô hình",
+             "indicators": "dòng chỉ số", "boundaries": "ranh giới"}
+REFERRING = ("units", "cells", "models", "indicators", "boundaries")
 
 
 class RollbackError(Exception):
     """Rollback not possible; the message is Vietnamese."""
 
 
+def _join_words(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " và " + parts[-1]
+
+
+@dataclass
+class Dependents:
+    """What must be undone together with a batch."""
+    batch_id: int
+    batches: list[int] = field(default_factory=list)     # every dependant, ascending
+    later_same_rows: list[int] = field(default_factory=list)  # changed the same rows later
+    shared_rows: int = 0        # rows of the batch changed again by later batches
+    referrers: dict[str, int] = field(default_factory=dict)   # dataset -> rows referring
+    referrer_batches: list[int] = field(default_factory=list)  # batches that wrote them
+    unbatched: dict[str, int] = field(default_factory=dict)   # referring rows of no batch
+
+    @property
+    def empty(self) -> bool:
+        return not self.batches and not self.unbatched
+
+    @property
+    def can_cascade(self) -> bool:
+        return not self.unbatched
+
+    def lines(self) -> list[str]:
+        """The dependants in Vietnamese, one fact a line."""
+        out = []
+        if self.later_same_rows:
+            out.append(f"{fmt.number(self.shared_rows)} dòng của lô này đã được lô nhập sau "
+                       "thay đổi tiếp: " + ", ".join(f"lô {b}" for b in self.later_same_rows)
+                       + ".")
+        if self.referrers:
+            parts = [f"{fmt.number(n)} {ROW_WORDS[d]}" for d, n in self.referrers.items()]
+            out.append(_join_words(parts) + " thuộc các đơn vị của lô này" + (
+                " (ghi bởi " + ", ".join(f"lô {b}" for b in self.referrer_batches) + ")"
+                if self.referrer_batches else "") + ".")
+        if self.unbatched:
+            parts = [f"{fmt.number(n)} {ROW_WORDS[d]}" for d, n in self.unbatched.items()]
+            out.append(_join_words(parts) + " thuộc các đơn vị của lô này nhưng không do lô "
+                       "nhập nào ghi, nên không thể hoàn tác cùng.")
+        if self.batches:
+            out.append(f"Hoàn tác lô {self.batch_id} phải hoàn tác cả "
+                       f"{fmt.number(len(self.batches))} lô: "
+                       + ", ".join(f"lô {b}" for b in sorted(self.batches, reverse=True))
+                       + " (mới nhất trước).")
+        return out
+
+    def text(self) -> str:
+        return " ".join(self.lines())
+
+
 class RollbackConflict(RollbackError):
-    def __init__(self, batch_id: int, later: list[int], shared_rows: int):
+    def __init__(self, batch_id: int, deps: Dependents):
         self.batch_id = batch_id
-        self.later = later
-        self.shared_rows = shared_rows
-        names = ", ".join(f"số {b}" for b in later)
-        super().__init__(
-            f"Không thể hoàn tác riêng lô {batch_id}: {shared_rows} dòng của lô này đã được "
-            f"lô nhập sau ({names}) thay đổi tiếp. Hoàn tác lô {batch_id} sẽ phải hoàn tác cả "
-            f"các lô đó (mới nhất trước).")
+        self.dependents = deps
+        self.later = deps.batches
+        self.shared_rows = deps.shared_rows
+        tail = ("" if deps.can_cascade else
+                " Không thể hoàn tác lô này khi các dòng đó còn trong dữ liệu.")
+        super().__init__(f"Không thể hoàn tác riêng lô {batch_id}: " + deps.text() + tail)
 
 
 @dataclass
@@ -50,6 +110,15 @@ class RollbackResult:
     batches: list[int] = field(default_factory=list)   # rolled back, in the order done
     rows_deleted: int = 0      # rows the batches had inserted
     rows_restored: int = 0     # rows put back to their before-image
+    dry_run: bool = False
+    dependents: Dependents | None = None
+
+    def summary_text(self) -> str:
+        done = ", ".join(f"lô {b}" for b in self.batches)
+        head = ("Chạy thử — chưa thay đổi gì. Sẽ hoàn tác " if self.dry_run
+                else "Đã hoàn tác ")
+        return (f"{head}{done}: xóa {fmt.number(self.rows_deleted)} dòng đã thêm, khôi phục "
+                f"{fmt.number(self.rows_restored)} dòng về giá trị trước.")
 
 
 def list_batches(db: Database) -> pd.DataFrame:
@@ -115,47 +184,120 @@ def archived_file(db: Database, batch_id: int) -> tuple[str, bytes] | None:
 
 # --- rollback -------------------------------------------------------------------------------
 
-def _changes(cur, batch_ids: list[int]) -> pd.DataFrame:
+def _changes(cur, batch_id: int) -> list[tuple[str, str, str | None]]:
+    """(dataset, row_key, before_json) of a batch; before_json None = the batch inserted it."""
     return cur.execute(
-        "SELECT batch_id, dataset, row_key, before_json, after_json FROM batch_changes "
-        "WHERE list_contains(?, batch_id)", [list(batch_ids)]).df()
+        "SELECT dataset, row_key, before_json FROM batch_changes WHERE batch_id = ? "
+        "ORDER BY dataset, row_key", [int(batch_id)]).fetchall()
 
 
-def dependent_batches(db: Database, batch_id: int, cur=None) -> tuple[list[int], int]:
-    """Later committed batches that changed rows this batch changed — transitively (a batch
-    depending on a dependant is a dependant). -> (batch ids ascending, rows of `batch_id`
-    changed again later)."""
-    own = cur is None
-    cur = cur or db.cursor()
+def _later_same_rows(cur, batch_ids: set[int]) -> set[int]:
+    """Committed batches after one of `batch_ids` that changed one of its rows."""
+    rows = cur.execute("""
+        SELECT DISTINCT later.batch_id
+        FROM batch_changes c0
+        JOIN batch_changes later ON later.dataset = c0.dataset
+             AND later.row_key = c0.row_key AND later.batch_id > c0.batch_id
+        JOIN batches b ON b.batch_id = later.batch_id AND b.status = 'committed'
+        WHERE list_contains(?, c0.batch_id)""", [sorted(batch_ids)]).fetchall()
+    return {int(r[0]) for r in rows} - batch_ids
+
+
+def _gone_units(cur, batch_ids: set[int]) -> list[str]:
+    """Units the batches inserted: undoing them removes those units."""
+    rows = cur.execute("""
+        SELECT DISTINCT json_extract_string(row_key, '$[0]') FROM batch_changes
+        WHERE dataset = 'units' AND before_json IS NULL AND list_contains(?, batch_id)""",
+                       [sorted(batch_ids)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _key_match(dataset: str, change: str, row: str) -> str:
+    return " AND ".join(f"json_extract_string({change}.row_key, '$[{i}]') = {row}.{k}::VARCHAR"
+                        for i, k in enumerate(_key_columns(dataset)))
+
+
+def _referrers(cur, gone: list[str], own: list[str]):
+    """Rows referring to the `gone` units (child units not in `own`, the units the batch
+    itself removes) -> ({dataset: rows}, batches that wrote them, {dataset: rows no batch
+    wrote})."""
+    counts, writers, unbatched = {}, set(), {}
+    if not gone:
+        return counts, writers, unbatched
+    cur.register("_gone", pd.DataFrame({"code": pd.Series(gone, dtype=object)}))
+    cur.register("_own", pd.DataFrame({"code": pd.Series(own, dtype=object)}))
     try:
-        deps = cur.execute("""
-            WITH RECURSIVE dep(batch_id) AS (
-                SELECT ?::BIGINT
-                UNION
-                SELECT later.batch_id
-                FROM dep
-                JOIN batch_changes c0 ON c0.batch_id = dep.batch_id
-                JOIN batch_changes later ON later.dataset = c0.dataset
-                     AND later.row_key = c0.row_key AND later.batch_id > c0.batch_id
-                JOIN batches b ON b.batch_id = later.batch_id AND b.status = 'committed'
-            )
-            SELECT DISTINCT batch_id FROM dep WHERE batch_id <> ? ORDER BY batch_id""",
-                           [int(batch_id), int(batch_id)]).fetchall()
-        shared = cur.execute("""
-            SELECT count(DISTINCT c0.row_key) FROM batch_changes c0
+        for table in REFERRING:
+            if table == "units":
+                where = ("t.parent_code IN (SELECT code FROM _gone) "
+                         "AND t.unit_code NOT IN (SELECT code FROM _own)")
+            else:
+                where = "t.unit_code IN (SELECT code FROM _gone)"
+            n = cur.execute(f"SELECT count(*) FROM {table} t WHERE {where}").fetchall()[0][0]
+            if not n:
+                continue
+            counts[table] = int(n)
+            match = _key_match(table, "c", "t")
+            writers |= {int(r[0]) for r in cur.execute(f"""
+                SELECT DISTINCT c.batch_id FROM {table} t
+                JOIN batch_changes c ON c.dataset = '{table}' AND {match}
+                JOIN batches b ON b.batch_id = c.batch_id AND b.status = 'committed'
+                WHERE {where}""").fetchall()}
+            orphan = cur.execute(f"""
+                SELECT count(*) FROM {table} t WHERE {where} AND NOT EXISTS (
+                    SELECT 1 FROM batch_changes c
+                    JOIN batches b ON b.batch_id = c.batch_id AND b.status = 'committed'
+                    WHERE c.dataset = '{table}' AND {match})""").fetchall()[0][0]
+            if orphan:
+                unbatched[table] = int(orphan)
+    finally:
+        cur.unregister("_gone")
+        cur.unregister("_own")
+    return counts, writers, unbatched
+
+
+def dependents(db: Database, batch_id: int, cur=None) -> Dependents:
+    """Everything that must be undone with `batch_id` (see the module docstring)."""
+    own_cur = cur is None
+    cur = cur or db.cursor()
+    batch_id = int(batch_id)
+    try:
+        deps = Dependents(batch_id)
+        deps.later_same_rows = sorted(_later_same_rows(cur, {batch_id}))
+        deps.shared_rows = int(cur.execute("""
+            SELECT count(DISTINCT c0.dataset || c0.row_key) FROM batch_changes c0
             JOIN batch_changes later ON later.dataset = c0.dataset
                  AND later.row_key = c0.row_key AND later.batch_id > c0.batch_id
             JOIN batches b ON b.batch_id = later.batch_id AND b.status = 'committed'
-            WHERE c0.batch_id = ?""", [int(batch_id)]).fetchone()[0]
+            WHERE c0.batch_id = ?""", [batch_id]).fetchall()[0][0])
+        own = _gone_units(cur, {batch_id})
+        group = {batch_id}
+        while True:   # follow both kinds of dependency until nothing new turns up
+            more = _later_same_rows(cur, group)
+            counts, writers, unbatched = _referrers(cur, _gone_units(cur, group | more), own)
+            more |= writers - group
+            if not more:
+                break
+            group |= more
+        deps.referrers, deps.unbatched = counts, unbatched
+        deps.referrer_batches = sorted(writers - {batch_id})
+        deps.batches = sorted(group - {batch_id})
+        return deps
     finally:
-        if own:
+        if own_cur:
             cur.close()
-    return [int(r[0]) for r in deps], int(shared)
+
+
+def dependent_batches(db: Database, batch_id: int, cur=None) -> tuple[list[int], int]:
+    """-> (every dependant batch ascending, rows of `batch_id` changed again later)."""
+    deps = dependents(db, batch_id, cur)
+    return deps.batches, deps.shared_rows
 
 
 def _table_columns(cur, table: str) -> dict[str, str]:
     rows = cur.execute("SELECT column_name, data_type FROM information_schema.columns "
-                       "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+                       "WHERE table_name = ? AND table_schema = 'main' "
+                       "ORDER BY ordinal_position", [table]).fetchall()
     return {name: dtype for name, dtype in rows}
 
 
@@ -167,32 +309,35 @@ def _key_columns(dataset: str) -> tuple[str, ...]:
     return DATASETS[dataset].key
 
 
-def _text(v):
+def _text(v, sql_type: str):
+    """A before-image value as text for CAST to its column's type."""
     if v is None:
         return None
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, str) and v in ("NaT", "nan", "NaN", "<NA>"):
+    if isinstance(v, float):
+        return repr(v)   # shortest text that reads back as the same double
+    if sql_type != "VARCHAR" and isinstance(v, str) and v in ("NaT", "nan", "NaN", "<NA>"):
         return None   # missing values written by older versions
     return str(v)
 
 
-def _undo_dataset(cur, dataset: str, changes: pd.DataFrame, result: RollbackResult) -> None:
+def _undo_dataset(cur, dataset: str, changes: list[tuple], result: RollbackResult) -> None:
     key_cols = _key_columns(dataset)
     columns = _table_columns(cur, dataset)
-    keys = pd.DataFrame([json.loads(k) for k in changes["row_key"]], columns=list(key_cols),
+    keys = pd.DataFrame([json.loads(k) for _, k, _ in changes], columns=list(key_cols),
                         dtype=object).drop_duplicates()
     cur.register("_undo_keys", keys)
     cond = " AND ".join(f"t.{k}::VARCHAR = k.{k}" for k in key_cols)
     cur.execute(f"DELETE FROM {dataset} t WHERE EXISTS (SELECT 1 FROM _undo_keys k WHERE {cond})")
     cur.unregister("_undo_keys")
-    befores = [json.loads(b) for b in changes["before_json"] if b is not None]
-    result.rows_deleted += int(changes["before_json"].isna().sum())
+    befores = [json.loads(b) for _, _, b in changes if b is not None]
+    result.rows_deleted += sum(1 for _, _, b in changes if b is None)
     result.rows_restored += len(befores)
     if not befores:
         return
-    frame = pd.DataFrame({c: [_text(b.get(c)) for b in befores] for c in columns},
-                         dtype=object)
+    frame = pd.DataFrame({c: pd.Series([_text(b.get(c), t) for b in befores], dtype=object)
+                          for c, t in columns.items()})
     cur.register("_undo_rows", frame)
     select = ", ".join(
         f"unhex({c})" if t == "BLOB" else f"CAST({c} AS {t})" for c, t in columns.items())
@@ -200,35 +345,54 @@ def _undo_dataset(cur, dataset: str, changes: pd.DataFrame, result: RollbackResu
     cur.unregister("_undo_rows")
 
 
-def rollback(db: Database, batch_id: int, cascade: bool = False,
-             by: str | None = None) -> RollbackResult:
-    """Undo a batch (and, with cascade, the later batches that built on it) in ONE
-    transaction. Raises RollbackError / RollbackConflict; nothing changes when it raises."""
+class _DryRun(Exception):
+    pass
+
+
+def rollback(db: Database, batch_id: int, cascade: bool = False, by: str | None = None,
+             dry_run: bool = False) -> RollbackResult:
+    """Undo a batch (and, with cascade, everything that depends on it, newest first) in ONE
+    transaction whose integrity check runs before COMMIT. Raises RollbackError /
+    RollbackConflict; nothing changes when it raises. dry_run: do it all, check integrity,
+    then roll the transaction back (the result says what would be undone)."""
+    from dashboard.store.integrity import IntegrityError, check
+
     batch_id = int(batch_id)
-    result = RollbackResult()
-    with db.transaction() as cur:
-        row = cur.execute("SELECT status FROM batches WHERE batch_id = ?",
-                          [batch_id]).fetchone()
-        if row is None:
-            raise RollbackError(f"Không có lô nhập số {batch_id}.")
-        if row[0] != "committed":
-            raise RollbackError(f"Lô {batch_id} đã được hoàn tác trước đó.")
-        later, shared = dependent_batches(db, batch_id, cur)
-        if later and not cascade:
-            raise RollbackConflict(batch_id, later, shared)
-        order = sorted(later, reverse=True) + [batch_id]
-        now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
-        for b in order:
-            changes = _changes(cur, [b])
-            for dataset, group in changes.groupby("dataset", sort=False):
-                _undo_dataset(cur, dataset, group, result)
-            note = f"Hoàn tác lúc {now}" + (f" bởi {by}" if by else "")
-            if b != batch_id:
-                note += f" (cùng với lô {batch_id})"
-            cur.execute("UPDATE batches SET status = 'rolled_back', note = "
-                        "CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' · ' || ? "
-                        "END WHERE batch_id = ?", [note, note, b])
-            result.batches.append(b)
+    result = RollbackResult(dry_run=dry_run)
+    try:
+        with db.transaction() as cur:   # every rule: an undo may remove units
+            found = cur.execute("SELECT status FROM batches WHERE batch_id = ?",
+                                [batch_id]).fetchall()
+            row = found[0] if found else None
+            if row is None:
+                raise RollbackError(f"Không có lô nhập số {batch_id}.")
+            if row[0] != "committed":
+                raise RollbackError(f"Lô {batch_id} đã được hoàn tác trước đó.")
+            deps = dependents(db, batch_id, cur)
+            result.dependents = deps
+            if not deps.can_cascade or (deps.batches and not cascade):
+                raise RollbackConflict(batch_id, deps)
+            order = sorted([*deps.batches, batch_id], reverse=True)
+            now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
+            for b in order:
+                changes = _changes(cur, b)
+                for dataset in dict.fromkeys(d for d, _, _ in changes):
+                    _undo_dataset(cur, dataset, [c for c in changes if c[0] == dataset],
+                                  result)
+                note = f"Hoàn tác lúc {now}" + (f" bởi {by}" if by else "")
+                if b != batch_id:
+                    note += f" (cùng với lô {batch_id})"
+                cur.execute("UPDATE batches SET status = 'rolled_back', note = "
+                            "CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' · ' || ? "
+                            "END WHERE batch_id = ?", [note, note, b])
+                result.batches.append(b)
+            if dry_run:
+                check(cur)
+                raise _DryRun
+    except _DryRun:
+        pass
+    except IntegrityError as exc:
+        raise RollbackError(f"Không hoàn tác được lô {batch_id}: {exc}") from exc
     return result
 
 

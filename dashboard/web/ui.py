@@ -72,16 +72,20 @@ def _param_list(name: str) -> list[str]:
 def sidebar_filters() -> dict:
     """Draw the shared filters in the sidebar; state lives in st.query_params so a link
     restores the view. Returns and stores the filter dict for the page."""
-    qp_as_of = st.query_params.get("as_of")
-    try:
-        default_as_of = dt.date.fromisoformat(qp_as_of) if qp_as_of else dt.date.today()
-    except ValueError:
-        default_as_of = dt.date.today()
+    from dashboard.web import urlstate
+
+    span = run_query("data_date_range")
+    lo, hi = urlstate.date_bounds(*(span.iloc[0] if len(span) else (None, None)))
+    default_as_of, note = urlstate.clamp_date(st.query_params.get("as_of"), lo, hi,
+                                              dt.date.today())
+    if "f_as_of" in st.session_state and not lo <= st.session_state["f_as_of"] <= hi:
+        st.session_state["f_as_of"] = default_as_of   # the data changed under the widget
     with st.sidebar:
         st.markdown("**Bộ lọc chung**")
         as_of = st.date_input("Số liệu tính đến ngày", value=default_as_of, format="DD/MM/YYYY",
-                              key="f_as_of", min_value=dt.date(2000, 1, 1),
-                              max_value=dt.date(2100, 12, 31))
+                              key="f_as_of", min_value=lo, max_value=hi)
+        if note:
+            st.info(note, icon=":material/event:")
         cs = communes(as_of)   # phases as they stood at the chosen date
         names = dict(zip(cs.unit_code, cs.unit_name))
         phases = st.multiselect("Giai đoạn của xã", list(PHASE_LABELS),
@@ -410,12 +414,34 @@ def _log_path() -> Path:
     return folder / "errors.log"
 
 
+_ERROR_LOG: dict[str, logging.Logger] = {}
+
+
+def error_log() -> logging.Logger:
+    """The maintainer's error log: data/logs/errors.log, rotated at error_log_max_bytes with
+    error_log_backups old files kept (so a broken link visited all day cannot fill the disk)."""
+    from logging.handlers import RotatingFileHandler
+
+    path = str(_log_path())
+    log = _ERROR_LOG.get(path)
+    if log is None:
+        log = logging.getLogger(f"dashboard.errors.{len(_ERROR_LOG)}")
+        log.propagate = False
+        log.setLevel(logging.ERROR)
+        handler = RotatingFileHandler(path, maxBytes=int(config.get("error_log_max_bytes")),
+                                      backupCount=int(config.get("error_log_backups")),
+                                      encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        _ERROR_LOG[path] = log
+    return log
+
+
 def report_error(exc: BaseException) -> None:
     """A short Vietnamese message for the user; the details go to the maintainer's log."""
     ref = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:
-        with open(_log_path(), "a", encoding="utf-8") as f:
-            f.write(f"--- {ref}\n{''.join(traceback.format_exception(exc))}\n")
+        error_log().error("--- %s\n%s", ref, "".join(traceback.format_exception(exc)))
     except OSError:
         pass
     LOG.error("page error %s: %s", ref, exc)

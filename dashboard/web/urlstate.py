@@ -149,3 +149,42 @@ def apply(query_params, state: Mapping[str, object]) -> bool:
         else:
             query_params[key] = text
     return bool(diff)
+
+
+def date_bounds(first, last, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The dates a date filter may take: the data's first date (1 Jan 2000 with no data)
+    to its last date or today, whichever is later."""
+    today = today or dt.date.today()
+
+    def day(v):
+        if v is None or v != v:   # None, NaN/NaT
+            return None
+        return v.date() if hasattr(v, "date") and callable(v.date) else v
+
+    lo, hi = day(first), day(last)
+    lo = min(lo, today) if lo else dt.date(2000, 1, 1)
+    hi = max(hi, today) if hi else today
+    return lo, hi
+
+
+def clamp_date(text: str | None, lo: dt.date, hi: dt.date,
+               default: dt.date) -> tuple[dt.date, str | None]:
+    """A date from a link, kept within [lo, hi] -> (date, Vietnamese note or None).
+    A date outside the data's range is moved to its nearest end; a date that does not parse
+    gives `default`; both with a note saying so."""
+    from dashboard.i18n import fmt
+
+    if not text:
+        return min(max(default, lo), hi), None
+    try:
+        value = dt.date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return min(max(default, lo), hi), (
+            "Ngày trong liên kết không hợp lệ; đang hiển thị số liệu đến "
+            f"{fmt.date(min(max(default, lo), hi))}.")
+    if lo <= value <= hi:
+        return value, None
+    shown = lo if value < lo else hi
+    return shown, (f"Ngày {fmt.date(value)} trong liên kết nằm ngoài khoảng ngày của dữ liệu "
+                   f"({fmt.date(lo)} – {fmt.date(hi)}); đang hiển thị số liệu đến "
+                   f"{fmt.date(shown)}.")

@@ -1,4 +1,4 @@
--- Table macros shared by the named queries: the metric definitions of DESIGN.md section 4,
+-- Table macros shared by the named queries: the metric definitions (docs/data-contract.md, mục «Cách tính chỉ số»),
 -- written once. Created in every database (store.ensure_schema), so analysts can call them
 -- in the SQL explorer too, e.g. SELECT * FROM commune_coverage(DATE '2025-06-30').
 

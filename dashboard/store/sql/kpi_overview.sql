@@ -3,7 +3,7 @@
 -- description: One row of headline figures at a date, over the selected communes.
 -- params: as_of (date, default today); communes (list of commune codes, default NULL = all)
 -- columns: communes, communes_with_cells, villages, villages_with_cells, cells, members, households, households_covered, coverage_pct, models, active_models
--- Definitions (DESIGN.md section 4): cells/members count cells active at as_of; households and
+-- Definitions (docs/data-contract.md, mục «Cách tính chỉ số»): cells/members count cells active at as_of; households and
 -- covered households are sums over communes (covered capped per village and per commune);
 -- models counts all models of the selected communes (and of higher units when no commune is
 -- selected), active_models those started by as_of and not ended.

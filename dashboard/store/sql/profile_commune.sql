@@ -3,7 +3,7 @@
 -- description: One row about one commune at as_of: official reference data, villages, households, coverage, cells, phase and start date, models and indicator periods.
 -- params: commune (commune code, required); as_of (date, default today)
 -- columns: commune_code, commune_name, parent_code, parent_name, commune_type, area_km2, latitude, longitude, population, villages, villages_with_cells, households, cells, members, households_covered, coverage_pct, uncovered_households, households_per_cell, households_per_member, phase, started_on, pilot_cells, rollout_cells, cells_ever, cells_ended, models, active_models, indicators, first_period, last_period
--- Coverage figures: commune_coverage macro (DESIGN.md section 4). phase/started_on: commune_phase.
+-- Coverage figures: commune_coverage macro (docs/data-contract.md, mục «Cách tính chỉ số»). phase/started_on: commune_phase.
 -- pilot_cells / rollout_cells / cells_ever / cells_ended: cells established by as_of
 -- (ended_on <= as_of counts as ended). models: of the commune and its villages; active_models
 -- started by as_of and not ended. Indicators: reported for the commune or its villages, up to

@@ -1,4 +1,4 @@
-"""Boundaries: read a boundary file, repair, reproject, match unit codes, simplify, store.
+"""Boundary files: read, repair, reproject, match unit codes, and import.
 
 - `read_boundary_file(path)` reads GeoJSON, GeoPackage or a zipped Shapefile (decided from the
   file's first bytes, not its name) into a GeoDataFrame in EPSG:4326; any declared CRS is
@@ -7,21 +7,13 @@
   (MultiPolygons and holes are kept as they are) and counts what it repaired.
 - `detect_code_property(gdf, units)` finds the feature property whose values match unit codes
   (zero-padded strings or integers both match: "07210" == 7210).
-- `import_boundaries(db, path, code_property=None, dry_run=False)` runs the whole path and
-  writes the `boundaries` table in ONE transaction with a batch row in `batches` (undo data in
-  `batch_changes`), or nothing at all when the file has errors.
-- `approximate_polygons(db)` builds approximate polygons when no file was uploaded: Voronoi
-  cells of the official commune centroids clipped to a buffer around them, and, inside each
-  commune, approximate village cells; all marked `approximate` and labelled so on the map.
-
-Geometry is simplified ONCE per import for display (`display_geojson`, coordinates rounded to
-1e-5°) and the full geometry is kept in `geometry_wkb`.
+- `import_boundaries(db, path, code_property=None, dry_run=False)` runs the whole path; the
+  rows are simplified for display (dashboard.output.geo) and stored as ONE batch
+  (dashboard.store.boundaries), or nothing at all when the file has errors.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import math
 import re
 import tempfile
@@ -33,16 +25,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, mapping
 
-from dashboard.store.database import to_json_row
+from dashboard.output.geo import polygonal, simplify_for_display
+from dashboard.store.boundaries import store_boundaries
 
 WGS84 = "EPSG:4326"
 DATASET = "boundaries"
-SOURCE_APPROXIMATE = "approximate"
 # Vietnam with a margin: coordinates outside this box mean a wrong or missing CRS.
 VN_BOUNDS = (100.0, 5.0, 120.0, 25.0)
-DISPLAY_DECIMALS = 5
 
 _INT_LIKE = re.compile(r"^\s*0*(\d+)(\.0+)?\s*$")
 
@@ -218,31 +208,13 @@ def read_boundary_file(path: str | Path, data: bytes | None = None) -> tuple[gpd
 
 # -- repairing -------------------------------------------------------------------------------
 
-def _polygonal(geom):
-    """Polygonal part of a geometry (Polygon / MultiPolygon), or None."""
-    if geom is None or geom.is_empty:
-        return None
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    if geom.geom_type == "GeometryCollection":
-        polys = []
-        for g in geom.geoms:
-            p = _polygonal(g)
-            if p is not None:
-                polys.extend(p.geoms if p.geom_type == "MultiPolygon" else [p])
-        if not polys:
-            return None
-        return polys[0] if len(polys) == 1 else MultiPolygon(polys)
-    return None
-
-
 def repair(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int, int]:
     """Valid, 2-D, polygonal geometries -> (gdf, repaired count, features left without area)."""
     geoms = shapely.force_2d(np.asarray(gdf.geometry.values, dtype=object))
     valid = shapely.is_valid(geoms)
     repaired = int((~valid & ~shapely.is_missing(geoms)).sum())
     fixed = np.where(valid, geoms, shapely.make_valid(geoms))
-    out = [_polygonal(g) for g in fixed]
+    out = [polygonal(g) for g in fixed]
     empty = sum(1 for g in out if g is None)
     gdf = gdf.copy()
     gdf["geometry"] = gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs)
@@ -320,98 +292,10 @@ def match_codes(values: pd.Series, units: pd.DataFrame) -> list[str | None]:
     return out
 
 
-# -- simplification ---------------------------------------------------------------------------
-
-def display_tolerance(geoms) -> float:
-    """Simplification tolerance in degrees: about 1/150 of the typical feature's size, so a
-    commune layer uses ~0.0004° (~40 m) and a village layer ~0.0001°."""
-    areas = shapely.area(np.asarray(geoms, dtype=object))
-    areas = areas[areas > 0]
-    if areas.size == 0:
-        return 1e-4
-    size = float(np.sqrt(np.median(areas)))
-    return float(min(max(size / 150.0, 2e-5), 5e-3))
-
-
-def simplify_for_display(geoms, tolerance: float | None = None) -> list[str]:
-    """GeoJSON text of each geometry, simplified (topology kept) and rounded to 1e-5°."""
-    arr = np.asarray(geoms, dtype=object)
-    tol = display_tolerance(arr) if tolerance is None else tolerance
-    simple = shapely.simplify(arr, tol, preserve_topology=True)
-    simple = shapely.set_precision(simple, 10 ** -DISPLAY_DECIMALS)
-    out = []
-    for s, full in zip(simple, arr):
-        if s is None or s.is_empty:       # a sliver smaller than the grid: keep it visible
-            s = full
-        out.append(json.dumps(_round_mapping(mapping(s)), separators=(",", ":")))
-    return out
-
-
-def _round_mapping(m: dict) -> dict:
-    def r(c):
-        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
-            return [round(float(x), DISPLAY_DECIMALS) for x in c[:2]]
-        return [r(x) for x in c]
-    return {"type": m["type"], "coordinates": r(m["coordinates"])}
-
-
-# -- storing ---------------------------------------------------------------------------------
+# -- matching and importing ------------------------------------------------------------------
 
 def _units(db) -> pd.DataFrame:
     return db.df("SELECT unit_code, unit_name, level, parent_code FROM units")
-
-
-def _row_json(row: dict) -> str:
-    """batch_changes before/after: the whole boundary row, geometry as hex WKB."""
-    r = dict(row)
-    if isinstance(r.get("geometry_wkb"), (bytes, bytearray, memoryview)):
-        r["geometry_wkb"] = bytes(r["geometry_wkb"]).hex()
-    return to_json_row(r)
-
-
-def store_boundaries(db, frame: pd.DataFrame, *, file_name: str, sha256: str | None,
-                     note: str | None = None, mode: str = "all_or_nothing",
-                     created_by: str | None = None,
-                     data: bytes | None = None) -> tuple[int, int, int]:
-    """Upsert rows (unit_code, geometry_wkb, display_geojson, approximate, source) in one
-    transaction with its batch -> (batch_id, rows_new, rows_updated)."""
-    codes = list(frame["unit_code"])
-    with db.transaction() as cur:
-        before = {r[0]: dict(zip(["unit_code", "geometry_wkb", "display_geojson",
-                                  "approximate", "source", "batch_id"], r))
-                  for r in cur.execute(
-                      "SELECT unit_code, geometry_wkb, display_geojson, approximate, source,"
-                      " batch_id FROM boundaries WHERE list_contains(?, unit_code)",
-                      [codes]).fetchall()}
-        batch_id = db.next_batch_id(cur)
-        rows_updated = sum(1 for c in codes if c in before)
-        rows_new = len(codes) - rows_updated
-        archive = None
-        if data is not None:   # the uploaded file is kept, like every other import
-            from dashboard.ingest.pipeline import archive_file
-            archive = archive_file(db, batch_id, file_name or "ranh_gioi", data)
-        cur.execute(
-            "INSERT INTO batches (batch_id, created_at, dataset, file_name, sha256, rows_new,"
-            " rows_updated, rows_unchanged, rows_rejected, status, mode, created_by, note,"
-            " archive_path) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 'committed', ?, ?, ?, ?)",
-            [batch_id, dt.datetime.now(), DATASET, file_name, sha256, rows_new,
-             rows_updated, mode, created_by, note, archive])
-        out = frame.assign(batch_id=batch_id)[
-            ["unit_code", "geometry_wkb", "display_geojson", "approximate", "source",
-             "batch_id"]]
-        changes = pd.DataFrame({
-            "batch_id": batch_id, "dataset": DATASET,
-            "row_key": [json.dumps([c], ensure_ascii=False) for c in codes],
-            "before_json": [_row_json(before[c]) if c in before else None for c in codes],
-            "after_json": [_row_json(r) for r in out.to_dict("records")]})
-        cur.execute("DELETE FROM boundaries WHERE list_contains(?, unit_code)", [codes])
-        cur.register("_b_rows", out)
-        cur.execute("INSERT INTO boundaries SELECT * FROM _b_rows")
-        cur.unregister("_b_rows")
-        cur.register("_b_changes", changes)
-        cur.execute("INSERT INTO batch_changes SELECT * FROM _b_changes")
-        cur.unregister("_b_changes")
-    return batch_id, rows_new, rows_updated
 
 
 def prepare(gdf: gpd.GeoDataFrame, units: pd.DataFrame, code_property: str | None,
@@ -460,7 +344,7 @@ def prepare(gdf: gpd.GeoDataFrame, units: pd.DataFrame, code_property: str | Non
     if dup.any():
         report.merged_duplicates = int(dup.sum() - gdf.loc[dup, "_code"].nunique())
         gdf = gdf.dissolve(by="_code", as_index=False)
-        gdf["geometry"] = [_polygonal(shapely.make_valid(g)) for g in gdf.geometry]
+        gdf["geometry"] = [polygonal(shapely.make_valid(g)) for g in gdf.geometry]
     minx, miny, maxx, maxy = gdf.total_bounds
     if minx < VN_BOUNDS[0] or miny < VN_BOUNDS[1] or maxx > VN_BOUNDS[2] or maxy > VN_BOUNDS[3]:
         report.errors.append(
@@ -512,136 +396,3 @@ def import_boundaries(db, path, code_property: str | None = None, dry_run: bool 
         db, rows, file_name=report.file_name, sha256=hashlib.sha256(raw).hexdigest(),
         created_by=created_by, data=raw)
     return report
-
-
-# -- approximate polygons ---------------------------------------------------------------------
-
-def _voronoi_cells(points: np.ndarray, clip) -> list:
-    """Voronoi cell of each point (same order), clipped to `clip`."""
-    mp = shapely.multipoints(points)
-    cells = shapely.voronoi_polygons(mp, extend_to=clip.envelope.buffer(1.0))
-    polys = list(cells.geoms)
-    tree = shapely.STRtree(polys)
-    out = [None] * len(points)
-    for i, pt in enumerate(shapely.points(points)):
-        for j in tree.query(pt, predicate="intersects"):
-            out[i] = polys[j]
-            break
-    return [None if c is None else _polygonal(shapely.make_valid(c.intersection(clip)))
-            for c in out]
-
-
-def commune_region(points: np.ndarray) -> Polygon:
-    """A plausible outline around centroids: their hull grown by about half the typical
-    distance between neighbours, intersected with discs around each point."""
-    if len(points) == 1:
-        return shapely.Point(points[0]).buffer(0.03)
-    pts = shapely.points(points)
-    d = []
-    tree = shapely.STRtree(pts)
-    for _i, p in enumerate(pts):
-        idx = tree.query_nearest(p, exclusive=True)
-        d.append(shapely.distance(p, pts[idx[0]]))
-    spacing = float(np.median(d)) or 0.02
-    hull = shapely.MultiPoint(points).convex_hull.buffer(spacing * 0.6)
-    discs = shapely.union_all(shapely.buffer(pts, spacing * 1.3))
-    return _polygonal(hull.intersection(discs))
-
-
-def _points_inside(poly, n: int, seed: int) -> np.ndarray:
-    """n well-spread points inside poly: random start, then Lloyd relaxation (deterministic)."""
-    rng = np.random.default_rng(seed)
-    minx, miny, maxx, maxy = poly.bounds
-    pts: list[tuple[float, float]] = []
-    tries = 0
-    while len(pts) < max(n * 4, 40) and tries < 200:
-        cand = rng.uniform((minx, miny), (maxx, maxy), size=(max(n * 8, 64), 2))
-        inside = shapely.contains_xy(poly, cand[:, 0], cand[:, 1])
-        pts.extend(map(tuple, cand[inside]))
-        tries += 1
-    sample = np.asarray(pts)
-    if len(sample) < n:
-        c = poly.representative_point()
-        sample = np.vstack([sample.reshape(-1, 2), np.tile([c.x, c.y], (n, 1))
-                            + rng.normal(0, 1e-4, (n, 2))])
-    seeds = sample[:n].copy()
-    for _ in range(8):                         # k-means on the sample = Lloyd relaxation
-        dist = ((sample[:, None, :] - seeds[None, :, :]) ** 2).sum(-1)
-        lab = dist.argmin(1)
-        for k in range(n):
-            m = sample[lab == k]
-            if len(m):
-                seeds[k] = m.mean(0)
-    return seeds
-
-
-def approximate_village_cells(commune_poly, n: int, seed: int) -> list:
-    """n approximate village polygons tiling a commune polygon."""
-    if n <= 0 or commune_poly is None:
-        return []
-    if n == 1:
-        return [commune_poly]
-    pts = _points_inside(commune_poly, n, seed)
-    # west-to-east, north-to-south so neighbouring codes sit side by side
-    order = np.lexsort((pts[:, 0], -np.round(pts[:, 1], 2)))
-    pts = pts[order]
-    cells = _voronoi_cells(pts, commune_poly)
-    return [c if c is not None else commune_poly for c in cells]
-
-
-def approximate_polygons(db, villages: bool = True, replace_uploaded: bool = False) -> dict:
-    """Approximate polygons for the units' communes (Voronoi cells of the official centroids,
-    clipped to an outline around them) and, when `villages`, for their villages (cells of
-    spread points inside the commune). Never replaces uploaded boundaries unless asked.
-    Stored as one batch; returns {'communes': n, 'villages': m, 'batch_id': id or None}."""
-    communes = db.df(
-        "SELECT u.unit_code, r.longitude, r.latitude FROM units u "
-        "JOIN ref_communes r ON r.commune_code = u.unit_code "
-        "WHERE u.level = 'commune' AND r.longitude IS NOT NULL ORDER BY u.unit_code")
-    result = {"communes": 0, "villages": 0, "batch_id": None}
-    if communes.empty:
-        return result
-    keep = set() if replace_uploaded else set(db.df(
-        "SELECT unit_code FROM boundaries WHERE NOT coalesce(approximate, FALSE)")["unit_code"])
-    pts = communes[["longitude", "latitude"]].to_numpy(float)
-    region = commune_region(pts)
-    cells = _voronoi_cells(pts, region)
-    commune_geom = dict(zip(communes.unit_code, cells))
-    if keep:   # a real polygon, where uploaded, is better than a Voronoi cell
-        real = db.df("SELECT unit_code, geometry_wkb FROM boundaries WHERE "
-                     "NOT coalesce(approximate, FALSE)")
-        for code, wkb in zip(real.unit_code, real.geometry_wkb):
-            if code in commune_geom:
-                commune_geom[code] = shapely.from_wkb(bytes(wkb))
-    rows = [(code, g) for code, g in commune_geom.items() if g is not None and code not in keep]
-    result["communes"] = len(rows)
-    if villages:
-        vil = db.df("SELECT unit_code, parent_code FROM units WHERE level = 'village' "
-                    "ORDER BY parent_code, unit_code")
-        for parent, group in vil.groupby("parent_code", sort=True):
-            poly = commune_geom.get(parent)
-            if poly is None:
-                continue
-            seed = int(hashlib.sha256(str(parent).encode()).hexdigest()[:8], 16)
-            vcells = approximate_village_cells(poly, len(group), seed)
-            for code, g in zip(group.unit_code, vcells):
-                if code not in keep and g is not None:
-                    rows.append((code, g))
-                    result["villages"] += 1
-    if not rows:
-        return result
-    geoms = [g for _, g in rows]
-    n_communes = result["communes"]
-    display = (simplify_for_display(geoms[:n_communes])
-               + simplify_for_display(geoms[n_communes:]))
-    frame = pd.DataFrame({
-        "unit_code": [c for c, _ in rows],
-        "geometry_wkb": shapely.to_wkb(np.asarray(geoms, dtype=object)),
-        "display_geojson": display,
-        "approximate": True,
-        "source": SOURCE_APPROXIMATE,
-    })
-    result["batch_id"], _, _ = store_boundaries(
-        db, frame, file_name=None, sha256=None, mode="approximate",
-        note="Ranh giới gần đúng dựng từ tâm xã chính thức (Voronoi), không phải bản đồ địa chính")
-    return result
