@@ -119,7 +119,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        from dashboard.store import queries, reference
+        from dashboard.store import analytics, queries, reference
 
         with self.write_lock:
             cur = self.cursor()
@@ -132,6 +132,7 @@ class Database:
             finally:
                 cur.close()
             reference.ensure_loaded(self)
+            analytics.ensure(self)
 
     @contextlib.contextmanager
     def transaction(self):
