@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dashboard import config, contract
@@ -206,12 +208,29 @@ def _other_dataset_hint(ds: Dataset, headers: list[str]) -> str:
 
 # --- cell parsing ---------------------------------------------------------------------------
 
+def _by_unique(texts: pd.Series):
+    """(codes, uniques): each row's position in the column's distinct values, so work done
+    once per distinct value is spread back over the column with one take."""
+    codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+def _map_unique(texts: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value of the column, spread over every row."""
+    if not len(texts):
+        return pd.Series([], index=texts.index, dtype=object)
+    codes, uniques = _by_unique(texts)
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = [fn(u) for u in uniques]
+    return pd.Series(out[codes], index=texts.index, dtype=object)
+
+
 def _parse_column(col: Column, texts: pd.Series):
-    """Parse a column of text. Returns (parsed Series, {index: message})."""
+    """Parse a column of text. Returns (parsed Series, {index: message}). Each distinct
+    text is parsed once; the results are spread over the column."""
     errors: dict[int, str] = {}
     if col.type == "text":
-        return pd.Series([t if t else None for t in texts], index=texts.index,
-                         dtype=object), errors
+        return _map_unique(texts, lambda t: t if t else None), errors
     if col.type == "enum":
         lookup = col.enum_lookup()
 
@@ -224,28 +243,28 @@ def _parse_column(col: Column, texts: pd.Series):
     else:
         parser = {"integer": values.parse_integer, "decimal": values.parse_decimal,
                   "date": values.parse_date, "month": values.parse_month}[col.type]
-    cache: dict[str, object] = {}
-    out = []
-    for idx, t in texts.items():
+    if not len(texts):
+        return pd.Series([], index=texts.index, dtype=object), errors
+    codes, uniques = _by_unique(texts)
+    parsed = np.empty(len(uniques), dtype=object)
+    message = np.empty(len(uniques), dtype=object)
+    for i, t in enumerate(uniques):
         if t == "":
-            out.append(None)
             continue
-        if t not in cache:
-            try:
-                cache[t] = parser(t)
-            except ValueError as exc:
-                cache[t] = exc
-        v = cache[t]
-        if isinstance(v, ValueError):
-            errors[idx] = str(v)
-            out.append(None)
-        else:
-            if col.min is not None and v < col.min:
-                errors[idx] = f"phải ≥ {col.min:g}"
-                out.append(None)
-                continue
-            out.append(v)
-    return pd.Series(out, index=texts.index, dtype=object), errors
+        try:
+            v = parser(t)
+        except ValueError as exc:
+            message[i] = str(exc)
+            continue
+        if col.min is not None and v < col.min:
+            message[i] = f"phải ≥ {col.min:g}"
+            continue
+        parsed[i] = v
+    bad = np.flatnonzero(pd.notna(message)[codes])
+    if len(bad):
+        idx = texts.index.to_numpy()
+        errors = {idx[j]: message[codes[j]] for j in bad}
+    return pd.Series(parsed[codes], index=texts.index, dtype=object), errors
 
 
 def pad_code(code: str | None, level: str | None) -> str | None:
@@ -375,8 +394,12 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         report.problems.append(Problem(int(rows[idx]), label.get(col, col), str(val), msg, sug))
 
     # totals row ("Tổng cộng") at the bottom of a sheet: not data
-    first_text = frame.iloc[:, :3].apply(lambda r: next((x for x in r if x), ""), axis=1)
-    totals = first_text.map(_is_totals_label)
+    first_text = pd.Series("", index=frame.index, dtype=object)
+    for j in reversed(range(min(3, frame.shape[1]))):
+        cell = frame.iloc[:, j]
+        first_text = first_text.where(~(cell.notna() & (cell != "")), cell)
+    first_text = first_text.fillna("")
+    totals = _map_unique(first_text, _is_totals_label).astype(bool)
     for idx in frame.index[totals]:
         report.problems.append(Problem(int(rows[idx]), None, first_text[idx],
                                        "Dòng tổng cộng — không phải dữ liệu, đã bỏ qua.",
@@ -385,16 +408,15 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
 
     parsed = pd.DataFrame(index=frame.index)
     for col in ds.columns:
-        texts = frame[col.name].fillna("").astype(str).str.strip()
-        for idx in texts.index[texts.map(values.looks_like_formula)]:
+        texts = frame[col.name].fillna("").astype(str).str.strip().astype(object)
+        for idx in texts.index[_map_unique(texts, values.looks_like_formula).astype(bool)]:
             err(idx, col.name, texts[idx], "ô chứa công thức Excel; hãy dán giá trị "
                 "(Dán đặc biệt → Giá trị).")
             texts[idx] = ""
         series, errors = _parse_column(col, texts)
         for idx, msg in errors.items():
             err(idx, col.name, texts[idx], msg)
-        missing = series.isna() & ~pd.Series([idx in errors for idx in series.index],
-                                             index=series.index)
+        missing = series.isna() & ~series.index.isin(list(errors))
         if col.required:
             for idx in series.index[missing & ok.reindex(series.index, fill_value=True)]:
                 err(idx, col.name, "", "thiếu giá trị bắt buộc")
@@ -406,21 +428,18 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     if ds.name == "indicators" and report.conversions:
         parsed, rows, ok = _merge_converted_indicators(parsed, rows, ok, conv, report)
 
-    # duplicate keys inside the file
-    keys = pd.Series([None if any(v is None or v != v for v in vals) else
-                      "\x1f".join(str(v) for v in vals)
-                      for vals in parsed[list(ds.key)].itertuples(index=False)],
-                     index=parsed.index, dtype=object)
-    first_seen: dict[str, int] = {}
-    for idx, k in keys.items():
-        if k is None:   # a missing key value is already reported
-            continue
-        if k in first_seen:
+    # duplicate keys inside the file (a missing key value is already reported)
+    keyframe = parsed[list(ds.key)]
+    complete = keyframe.notna().all(axis=1)
+    keytext = keyframe[complete].astype(str)
+    dup = keytext.duplicated(keep="first")
+    if dup.any():
+        firsts = keytext[~dup].assign(_first=rows[keytext.index[~dup]].to_numpy())
+        again = keytext[dup].reset_index().merge(firsts, on=list(ds.key), how="left")
+        for idx, first in zip(again.iloc[:, 0], again["_first"]):
             err(idx, ds.key[-1] if len(ds.key) == 1 else ds.key[0], " / ".join(
                 str(parsed.at[idx, c]) for c in ds.key),
-                f"trùng khóa với dòng {first_seen[k]} trong cùng tệp")
-        else:
-            first_seen[k] = int(rows[idx])
+                f"trùng khóa với dòng {int(first)} trong cùng tệp")
 
     parsed["_row"] = rows
     parsed["_ok"] = ok
@@ -565,24 +584,37 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
         _warn_reference_names(db, parsed, report, rows)
         return
     if ds.name in ("cells", "models", "indicators"):
-        codes = []
-        conv.prepare([resolve_code(c, known) for c in parsed.unit_code], known)
-        for idx, r in _rows(parsed):
-            c = resolve_code(r.unit_code, known)
-            c, handled = conv.convert(idx, c, known, int(rows[idx]), err, "unit_code")
-            codes.append(c)
-            if c is None:
-                continue
-            if c not in known:
-                err(idx, "unit_code", r.unit_code, "mã đơn vị không có trong danh mục đơn vị",
-                    suggest(r.unit_code))
-            elif ds.name == "cells" and known[c] not in ("village", "commune"):
-                err(idx, "unit_code", r.unit_code, "tổ phải thuộc một thôn/tổ dân phố hoặc xã, "
-                    f"không thuộc cấp «{contract.enum_label(contract.LEVELS, known[c])}»")
+        # once per distinct code: resolve; rows whose code is a known unit (nearly all) need
+        # no more work, the others go through the legacy conversion and checks row by row
+        resolved = _map_unique(parsed.unit_code, lambda c: resolve_code(c, known))
+        conv.prepare(list(pd.unique(resolved.dropna())), known)
+        simple = resolved.isna() | (resolved.isin(list(known)) & (not conv.force))
+        codes = resolved.copy()
+        for idx in parsed.index[~simple.to_numpy()]:
+            code = parsed.at[idx, "unit_code"]
+            c, _handled = conv.convert(idx, resolved[idx], known, int(rows[idx]), err,
+                                       "unit_code")
+            codes[idx] = c
+            if c is not None and c not in known:
+                err(idx, "unit_code", code, "mã đơn vị không có trong danh mục đơn vị",
+                    suggest(code))
+        if ds.name == "cells":
+            level = codes.map(known)
+            wrong = level.notna() & ~level.isin(["village", "commune"])
+            for idx in parsed.index[wrong.to_numpy()]:
+                err(idx, "unit_code", parsed.at[idx, "unit_code"], "tổ phải thuộc một thôn/tổ "
+                    "dân phố hoặc xã, không thuộc cấp "
+                    f"«{contract.enum_label(contract.LEVELS, level[idx])}»")
         parsed["unit_code"] = codes
     if ds.name in ("cells", "models"):
         start = "established_on" if ds.name == "cells" else "started_on"
-        for idx, s, e in zip(parsed.index, parsed[start], parsed["ended_on"]):
+        def ordinal(d):
+            return np.nan if d is None or d != d else float(d.toordinal())
+
+        before_start = (_map_unique(parsed["ended_on"], ordinal).astype(float)
+                        < _map_unique(parsed[start], ordinal).astype(float))
+        for idx in parsed.index[before_start.to_numpy()]:
+            s, e = parsed.at[idx, start], parsed.at[idx, "ended_on"]
             if s is not None and e is not None and e < s:
                 err(idx, "ended_on", e.strftime("%d/%m/%Y"),
                     f"ngày kết thúc trước ngày bắt đầu ({s.strftime('%d/%m/%Y')})")
@@ -642,37 +674,108 @@ def _normal(v):
     return v
 
 
+class StoredRows(Sequence):
+    """The stored version of each incoming row (None for a new row), aligned with the rows
+    given to `compare`. Item i is the row as a dict of normalised values (built on demand);
+    `json(mask)` gives the before-images of many rows at once."""
+
+    def __init__(self, ds: Dataset, stored: pd.DataFrame, found: np.ndarray):
+        self.ds, self.stored, self.found = ds, stored, found
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not self.found[i]:
+            return None
+        row = self.stored.iloc[i]
+        return {c: _normal(row[c]) for c in self.ds.names}
+
+    def json(self, mask: np.ndarray) -> np.ndarray:
+        rows = self.stored[mask]
+        out = _json_rows(rows, self.ds.names)
+        out[~self.found[mask]] = None
+        return out
+
+
 def compare(db: Database, ds: Dataset, good: pd.DataFrame):
-    """Split valid rows into new / updated / unchanged against the stored table."""
+    """Split valid rows into new / updated / unchanged against the stored table, in one join
+    over whole columns (a row is unchanged when every column is equal, missing = missing)."""
+    typed = _typed_frame(ds, good).reset_index(drop=True)
+    typed["_pos"] = np.arange(len(typed))
     cur = db.cursor()
     try:
-        keys = good[list(ds.key)].astype(str)
-        cur.register("_incoming_keys", keys)
-        join = " AND ".join(f"t.{k}::VARCHAR = k.{k}" for k in ds.key)
-        existing = cur.execute(
-            f"SELECT t.* FROM {ds.name} t JOIN _incoming_keys k ON {join}").df()
-        cur.unregister("_incoming_keys")
+        cur.register("_incoming", typed)
+        join = " AND ".join(f"t.{k} = i.{k}" for k in ds.key)
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in ds.names)
+        stored = cur.execute(
+            f"SELECT i._pos, t.{ds.key[0]} IS NOT NULL AS _found, "
+            f"coalesce({same}, FALSE) AS _same, "
+            + ", ".join(f"t.{c}" for c in ds.names)
+            + f" FROM _incoming i LEFT JOIN {ds.name} t ON {join} ORDER BY i._pos").df()
+        cur.unregister("_incoming")
     finally:
         cur.close()
-    stored = {}
-    for r in existing.itertuples(index=False):
-        stored[_json_key([getattr(r, k) for k in ds.key])] = {
-            c: _normal(getattr(r, c)) for c in ds.names}
-    status, before = [], []
-    for r in good.itertuples(index=False):
-        key = _json_key([getattr(r, k) for k in ds.key])
-        old = stored.get(key)
-        new = {c: _normal(getattr(r, c)) for c in ds.names}
-        if old is None:
-            status.append("new")
-            before.append(None)
-        elif old == new:
-            status.append("unchanged")
-            before.append(old)
-        else:
-            status.append("updated")
-            before.append(old)
-    return status, before
+    found = stored["_found"].to_numpy(dtype=bool)
+    unchanged = found & stored["_same"].to_numpy(dtype=bool)
+    status = np.where(found, np.where(unchanged, "unchanged", "updated"), "new").tolist()
+    return status, StoredRows(ds, stored[list(ds.names)], found)
+
+
+def _json_values(values: pd.Series) -> np.ndarray:
+    """json.dumps of each cell's normalised value (as to_json_row writes it), computed once
+    per distinct value."""
+    if not len(values):
+        return np.empty(0, dtype=object)
+    codes, uniques = _by_unique(values)
+    frag = np.empty(len(uniques), dtype=object)
+    frag[:] = [json.loads(to_json_row({"v": _normal(u)}))["v"] for u in uniques]
+    frag[:] = [json.dumps(v, ensure_ascii=False) for v in frag]
+    return frag[codes]
+
+
+def _json_rows(frame: pd.DataFrame, columns) -> np.ndarray:
+    """to_json_row of every row of frame (sorted keys), built column by column."""
+    out = np.full(len(frame), "{", dtype=object)
+    for i, c in enumerate(sorted(columns)):
+        out = out + ((", " if i else "") + json.dumps(c) + ": ") + _json_values(frame[c])
+    return out + "}"
+
+
+def _json_keys(frame: pd.DataFrame, key) -> np.ndarray:
+    """_json_key of every row: the key values as text in a JSON array."""
+    out = np.full(len(frame), "[", dtype=object)
+    for i, c in enumerate(key):
+        texts = _map_unique(frame[c], lambda v: json.dumps(str(v), ensure_ascii=False))
+        out = out + (", " if i else "") + texts.to_numpy(dtype=object)
+    return out + "]"
+
+
+def _change_rows(ds: Dataset, batch_id: int, changed: pd.DataFrame, status: list[str],
+                 before) -> pd.DataFrame:
+    """batch_changes rows of a batch: key, before-image and after-image of each changed row,
+    serialised over whole columns; the first row is checked against the row serialiser."""
+    mask = np.asarray(status, dtype=object) != "unchanged"
+    if isinstance(before, StoredRows):
+        before_json = before.json(mask)
+        first_before = before[int(np.flatnonzero(mask)[0])] if mask.any() else None
+    else:
+        befores = [b for b, m in zip(before, mask) if m]
+        before_json = np.array([to_json_row(b) if b is not None else None for b in befores],
+                               dtype=object)
+        first_before = befores[0] if befores else None
+    keys = _json_keys(changed, ds.key)
+    after = _json_rows(changed, ds.names)
+    if len(changed):
+        r = next(changed.itertuples(index=False))
+        assert keys[0] == _json_key([getattr(r, k) for k in ds.key])
+        assert after[0] == to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
+        assert before_json[0] == (to_json_row(first_before) if first_before is not None
+                                  else None)
+    return pd.DataFrame({"batch_id": batch_id, "dataset": ds.name, "row_key": keys,
+                         "before_json": before_json, "after_json": after})
 
 
 def _typed_frame(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
@@ -704,7 +807,6 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
                 progress=None) -> int:
     """Insert/replace rows and record the batch with its before-images, in ONE transaction."""
     changed = rows[[s != "unchanged" for s in status]]
-    befores = [b for b, s in zip(before, status) if s != "unchanged"]
     typed = _typed_frame(ds, changed)
     with db.transaction() as cur:
         batch_id = db.next_batch_id(cur)
@@ -721,14 +823,7 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
             cols = ", ".join(ds.names)
             cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} FROM _typed")
             cur.unregister("_typed")
-            changes = pd.DataFrame({
-                "batch_id": batch_id, "dataset": ds.name,
-                "row_key": [_json_key([getattr(r, k) for k in ds.key])
-                            for r in changed.itertuples(index=False)],
-                "before_json": [to_json_row(b) if b is not None else None for b in befores],
-                "after_json": [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
-                               for r in changed.itertuples(index=False)],
-            })
+            changes = _change_rows(ds, batch_id, changed, status, before)
             cur.register("_changes", changes)
             cur.execute("INSERT INTO batch_changes SELECT * FROM _changes")
             cur.unregister("_changes")
