@@ -225,12 +225,7 @@ def _map_unique(texts: pd.Series, fn) -> pd.Series:
     return pd.Series(out[codes], index=texts.index, dtype=object)
 
 
-def _parse_column(col: Column, texts: pd.Series):
-    """Parse a column of text. Returns (parsed Series, {index: message}). Each distinct
-    text is parsed once; the results are spread over the column."""
-    errors: dict[int, str] = {}
-    if col.type == "text":
-        return _map_unique(texts, lambda t: t if t else None), errors
+def _column_parser(col: Column):
     if col.type == "enum":
         lookup = col.enum_lookup()
 
@@ -240,15 +235,21 @@ def _parse_column(col: Column, texts: pd.Series):
                 raise ValueError("giá trị không hợp lệ; dùng một trong: " + ", ".join(
                     f"{c} ({contract.enum_label(col.enum, c)})" for c in col.enum))
             return code
-    else:
-        parser = {"integer": values.parse_integer, "decimal": values.parse_decimal,
-                  "date": values.parse_date, "month": values.parse_month}[col.type]
-    if not len(texts):
-        return pd.Series([], index=texts.index, dtype=object), errors
-    codes, uniques = _by_unique(texts)
-    parsed = np.empty(len(uniques), dtype=object)
-    message = np.empty(len(uniques), dtype=object)
-    for i, t in enumerate(uniques):
+        return parser
+    return {"integer": values.parse_integer, "decimal": values.parse_decimal,
+            "date": values.parse_date, "month": values.parse_month}[col.type]
+
+
+def _parse_uniques(col: Column, texts: np.ndarray):
+    """Parse distinct texts (already stripped). -> (values, messages): None where empty or
+    invalid; the Vietnamese message where invalid."""
+    parsed = np.empty(len(texts), dtype=object)
+    message = np.empty(len(texts), dtype=object)
+    if col.type == "text":
+        parsed[:] = [t if t else None for t in texts]
+        return parsed, message
+    parser = _column_parser(col)
+    for i, t in enumerate(texts):
         if t == "":
             continue
         try:
@@ -260,10 +261,19 @@ def _parse_column(col: Column, texts: pd.Series):
             message[i] = f"phải ≥ {col.min:g}"
             continue
         parsed[i] = v
+    return parsed, message
+
+
+def _parse_column(col: Column, texts: pd.Series):
+    """Parse a column of text. Returns (parsed Series, {index: message}). Each distinct
+    text is parsed once; the results are spread over the column."""
+    if not len(texts):
+        return pd.Series([], index=texts.index, dtype=object), {}
+    codes, uniques = _by_unique(texts)
+    parsed, message = _parse_uniques(col, np.asarray(uniques, dtype=object))
     bad = np.flatnonzero(pd.notna(message)[codes])
-    if len(bad):
-        idx = texts.index.to_numpy()
-        errors = {idx[j]: message[codes[j]] for j in bad}
+    idx = texts.index.to_numpy()
+    errors = {idx[j]: message[codes[j]] for j in bad}
     return pd.Series(parsed[codes], index=texts.index, dtype=object), errors
 
 
@@ -407,16 +417,24 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     frame, rows, ok = frame[~totals], rows[~totals], ok[~totals]
 
     parsed = pd.DataFrame(index=frame.index)
+    index = frame.index.to_numpy()
     for col in ds.columns:
-        texts = frame[col.name].fillna("").astype(str).str.strip().astype(object)
-        for idx in texts.index[_map_unique(texts, values.looks_like_formula).astype(bool)]:
-            err(idx, col.name, texts[idx], "ô chứa công thức Excel; hãy dán giá trị "
-                "(Dán đặc biệt → Giá trị).")
-            texts[idx] = ""
-        series, errors = _parse_column(col, texts)
-        for idx, msg in errors.items():
-            err(idx, col.name, texts[idx], msg)
-        missing = series.isna() & ~series.index.isin(list(errors))
+        # one pass over the column: its distinct cells are stripped, checked and parsed once
+        codes, uniques = _by_unique(frame[col.name])
+        utext = np.empty(len(uniques), dtype=object)
+        utext[:] = ["" if u is None or u != u else str(u).strip() for u in uniques]
+        formula = np.fromiter((values.looks_like_formula(t) for t in utext), bool, len(utext))
+        if formula.any():
+            for j in np.flatnonzero(formula[codes]):
+                err(index[j], col.name, utext[codes[j]], "ô chứa công thức Excel; hãy dán giá "
+                    "trị (Dán đặc biệt → Giá trị).")
+            utext[formula] = ""
+        parsed_u, message_u = _parse_uniques(col, utext)
+        series = pd.Series(parsed_u[codes], index=frame.index, dtype=object)
+        bad = pd.notna(message_u)[codes] if len(codes) else np.zeros(0, dtype=bool)
+        for j in np.flatnonzero(bad):
+            err(index[j], col.name, utext[codes[j]], message_u[codes[j]])
+        missing = series.isna() & ~bad
         if col.required:
             for idx in series.index[missing & ok.reindex(series.index, fill_value=True)]:
                 err(idx, col.name, "", "thiếu giá trị bắt buộc")
@@ -431,9 +449,15 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     # duplicate keys inside the file (a missing key value is already reported)
     keyframe = parsed[list(ds.key)]
     complete = keyframe.notna().all(axis=1)
-    keytext = keyframe[complete].astype(str)
-    dup = keytext.duplicated(keep="first")
+    keytext = keyframe[complete]
+    combined = np.zeros(len(keytext), dtype=np.int64)
+    for c in ds.key:   # one integer per distinct key (key values are text)
+        codes, uniques = _by_unique(keytext[c])
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    dup = pd.Series(pd.Series(combined).duplicated(keep="first").to_numpy(),
+                    index=keytext.index)
     if dup.any():
+        keytext = keytext.astype(str)
         firsts = keytext[~dup].assign(_first=rows[keytext.index[~dup]].to_numpy())
         again = keytext[dup].reset_index().merge(firsts, on=list(ds.key), how="left")
         for idx, first in zip(again.iloc[:, 0], again["_first"]):
@@ -543,10 +567,12 @@ def _rows(frame: pd.DataFrame):
 def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
     conv = conv or _LegacyConverter(db, report, {}, False)
     known = dict(zip(units.unit_code, units.level))
-    names = suggestion_names(units, db)
     memo: dict[str, str] = {}
+    names: dict[str, str] = {}
 
-    def suggest(value):
+    def suggest(value):   # names of every unit are gathered at the first unknown code only
+        if not names:
+            names.update(suggestion_names(units, db))
         if value not in memo:
             memo[value] = suggest_unit(value, units, db, names)
         return memo[value]
@@ -694,9 +720,10 @@ class StoredRows(Sequence):
         return {c: _normal(row[c]) for c in self.ds.names}
 
     def json(self, mask: np.ndarray) -> np.ndarray:
-        rows = self.stored[mask]
-        out = _json_rows(rows, self.ds.names)
-        out[~self.found[mask]] = None
+        found = self.found[mask]
+        out = np.full(int(mask.sum()), None, dtype=object)
+        if found.any():
+            out[found] = _json_rows(self.stored[mask][found], self.ds.names)
         return out
 
 
@@ -738,25 +765,19 @@ def _json_values(values: pd.Series) -> np.ndarray:
 
 def _json_rows(frame: pd.DataFrame, columns) -> np.ndarray:
     """to_json_row of every row of frame (sorted keys), built column by column."""
-    out = np.full(len(frame), "{", dtype=object)
-    for i, c in enumerate(sorted(columns)):
-        out = out + ((", " if i else "") + json.dumps(c) + ": ") + _json_values(frame[c])
-    return out + "}"
+    names = sorted(columns)
+    template = "{" + ", ".join(json.dumps(c).replace("%", "%%") + ": %s" for c in names) + "}"
+    out = np.empty(len(frame), dtype=object)
+    out[:] = [template % r for r in zip(*(_json_values(frame[c]) for c in names))]
+    return out
 
 
-def _json_keys(frame: pd.DataFrame, key) -> np.ndarray:
-    """_json_key of every row: the key values as text in a JSON array."""
-    out = np.full(len(frame), "[", dtype=object)
-    for i, c in enumerate(key):
-        texts = _map_unique(frame[c], lambda v: json.dumps(str(v), ensure_ascii=False))
-        out = out + (", " if i else "") + texts.to_numpy(dtype=object)
-    return out + "]"
-
-
-def _change_rows(ds: Dataset, batch_id: int, changed: pd.DataFrame, status: list[str],
-                 before) -> pd.DataFrame:
-    """batch_changes rows of a batch: key, before-image and after-image of each changed row,
-    serialised over whole columns; the first row is checked against the row serialiser."""
+def _insert_changes(cur, ds: Dataset, batch_id: int, changed: pd.DataFrame,
+                    status: list[str], before) -> None:
+    """Record the batch_changes rows of a batch (key, before-image, after-image of each changed
+    row). Each column's distinct values are serialised once in Python (json.dumps, as
+    to_json_row writes them); DuckDB assembles the rows. The first row is checked against
+    the row serialiser, so both always write the same text."""
     mask = np.asarray(status, dtype=object) != "unchanged"
     if isinstance(before, StoredRows):
         before_json = before.json(mask)
@@ -766,16 +787,39 @@ def _change_rows(ds: Dataset, batch_id: int, changed: pd.DataFrame, status: list
         before_json = np.array([to_json_row(b) if b is not None else None for b in befores],
                                dtype=object)
         first_before = befores[0] if befores else None
-    keys = _json_keys(changed, ds.key)
-    after = _json_rows(changed, ds.names)
+    names = sorted(ds.names)
+    frame = {"_pos": np.arange(len(changed)), "_before": before_json}
+    tables = []
+    for prefix, cols, fn in (
+            ("k", list(ds.key), lambda v: json.dumps(str(v), ensure_ascii=False)),
+            ("v", names, lambda v: json.dumps(json.loads(to_json_row({"v": _normal(v)}))["v"],
+                                              ensure_ascii=False))):
+        for i, c in enumerate(cols):
+            codes, uniques = _by_unique(changed[c])
+            frame[f"{prefix}{i}"] = codes
+            table = f"_{prefix}{i}"
+            cur.register(table, pd.DataFrame({"code": np.arange(len(uniques)),
+                                              "f": [fn(u) for u in uniques]}))
+            tables.append((table, f"{prefix}{i}"))
+    cur.register("_codes", pd.DataFrame(frame))
+    key_sql = " || ', ' || ".join(f"_k{i}.f" for i in range(len(ds.key)))
+    row_sql = " || ', ' || ".join(f"'{json.dumps(c)}: ' || _v{i}.f" for i, c in enumerate(names))
+    joins = " ".join(f"JOIN {t} ON {t}.code = d.{col}" for t, col in tables)
+    cur.execute(f"""INSERT INTO batch_changes
+        SELECT ?, ?, '[' || {key_sql} || ']', d._before, '{{' || {row_sql} || '}}'
+        FROM _codes d {joins}""", [batch_id, ds.name])
+    for t, _ in tables:
+        cur.unregister(t)
+    cur.unregister("_codes")
     if len(changed):
         r = next(changed.itertuples(index=False))
-        assert keys[0] == _json_key([getattr(r, k) for k in ds.key])
-        assert after[0] == to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
-        assert before_json[0] == (to_json_row(first_before) if first_before is not None
-                                  else None)
-    return pd.DataFrame({"batch_id": batch_id, "dataset": ds.name, "row_key": keys,
-                         "before_json": before_json, "after_json": after})
+        key = _json_key([getattr(r, k) for k in ds.key])
+        got = cur.execute("SELECT before_json, after_json FROM batch_changes "
+                          "WHERE batch_id = ? AND row_key = ?", [batch_id, key]).fetchone()
+        want = (to_json_row(first_before) if first_before is not None else None,
+                to_json_row({c: _normal(getattr(r, c)) for c in ds.names}))
+        if got is None or tuple(got) != want:
+            raise RuntimeError(f"batch_changes serialisation differs: {got} != {want}")
 
 
 def _typed_frame(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
@@ -819,17 +863,62 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
         if len(typed):
             if progress:
                 progress(0.5, "Đang ghi dữ liệu…")
+            # new keys by plain INSERT (several times faster on a primary key than OR REPLACE)
+            typed["_new"] = [s == "new" for s in status if s != "unchanged"]
             cur.register("_typed", typed)
             cols = ", ".join(ds.names)
-            cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} FROM _typed")
+            cur.execute(f"INSERT INTO {ds.name} ({cols}) SELECT {cols} FROM _typed WHERE _new")
+            if "updated" in status:
+                cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) "
+                            f"SELECT {cols} FROM _typed WHERE NOT _new")
             cur.unregister("_typed")
-            changes = _change_rows(ds, batch_id, changed, status, before)
-            cur.register("_changes", changes)
-            cur.execute("INSERT INTO batch_changes SELECT * FROM _changes")
-            cur.unregister("_changes")
+            _insert_changes(cur, ds, batch_id, changed, status, before)
     if progress:
         progress(1.0, "Đã ghi xong.")
     return batch_id
+
+
+def check_bytes(db: Database, ds: Dataset, data: bytes, file_name: str, dry_run: bool,
+                valid_rows_only: bool, progress=None, legacy_choices=None,
+                legacy_codes: bool = False):
+    """Read, validate and compare a file against the stored data, holding no lock (readers
+    and other uploads go on). -> (report, valid rows, status, stored rows)."""
+    report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
+                          mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
+    report.sha256 = hashlib.sha256(data).hexdigest()
+    header_keys = [c.header_keys() for c in ds.columns]
+    try:
+        raw = readers.read_table(data, file_name, header_keys, ds.name)
+    except readers.ReadError as exc:
+        report.problems.append(Problem(None, None, "", str(exc)))
+        return report, None, [], []
+    report.raw = raw
+    for row, column, message, severity in raw.issues:
+        report.problems.append(Problem(row, column, "", message, severity=severity))
+    if progress:
+        progress(0.1, "Đang kiểm tra từng dòng…")
+    parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
+    report.rows_total = len(raw.frame)
+    if len(parsed) == 0 and report.ok:
+        report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
+                                       "dưới dòng tiêu đề."))
+    all_ok = bool(parsed["_ok"].all()) if len(parsed) else True
+    good = parsed if all_ok else parsed[parsed["_ok"]]
+    bad = parsed.iloc[:0] if all_ok else parsed[~parsed["_ok"]]
+    report.rejected = len(bad)
+    report.rows = good[ds.names] if len(good) else None
+    if len(bad):
+        pos = np.searchsorted(np.asarray(raw.row_numbers), bad["_row"].to_numpy(dtype=np.int64))
+        rej = raw.frame.iloc[pos].copy()
+        rej.insert(0, "Dòng trong tệp", list(bad["_row"]))
+        report.rejected_rows = rej
+    status, before = compare(db, ds, good) if len(good) else ([], [])
+    report.new = status.count("new")
+    report.updated = status.count("updated")
+    report.unchanged = status.count("unchanged")
+    if progress:
+        progress(0.4, "Đã kiểm tra xong.")
+    return report, good, status, before
 
 
 def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệp tải lên",
@@ -839,46 +928,25 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
                  legacy_codes: bool = False) -> ImportReport:
     """Check a file and, unless dry_run or it has errors, commit it as one batch.
 
+    The check runs without the write lock; only the commit holds it. When another write
+    committed meanwhile (the data version moved), the file is checked again under the lock,
+    so a batch always records the state it replaced.
+
     legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
     between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
     ds = get_dataset(dataset)
-    report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
-                          mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
-    report.sha256 = hashlib.sha256(data).hexdigest()
-    header_keys = [c.header_keys() for c in ds.columns]
-    try:
-        raw = readers.read_table(data, file_name, header_keys, ds.name)
-    except readers.ReadError as exc:
-        report.problems.append(Problem(None, None, "", str(exc)))
+    options = dict(progress=progress, legacy_choices=legacy_choices, legacy_codes=legacy_codes)
+    version = db.data_version()
+    report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
+                                               valid_rows_only, **options)
+    if good is None or dry_run or (report.errors and not valid_rows_only) or not len(good):
         return report
-    report.raw = raw
-    for row, column, message, severity in raw.issues:
-        report.problems.append(Problem(row, column, "", message, severity=severity))
-    if progress:
-        progress(0.1, "Đang kiểm tra từng dòng…")
-    with db.write_lock:  # two uploads never interleave their check and commit
-        parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
-        report.rows_total = len(raw.frame)
-        if len(parsed) == 0 and report.ok:
-            report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
-                                           "dưới dòng tiêu đề."))
-        good = parsed[parsed["_ok"]] if len(parsed) else parsed
-        bad = parsed[~parsed["_ok"]] if len(parsed) else parsed
-        report.rejected = len(bad)
-        report.rows = good[ds.names].copy() if len(good) else None
-        if len(bad):
-            pos = [raw.row_numbers.index(r) for r in bad["_row"]]
-            rej = raw.frame.iloc[pos].copy()
-            rej.insert(0, "Dòng trong tệp", list(bad["_row"]))
-            report.rejected_rows = rej
-        status, before = compare(db, ds, good) if len(good) else ([], [])
-        report.new = status.count("new")
-        report.updated = status.count("updated")
-        report.unchanged = status.count("unchanged")
-        if progress:
-            progress(0.4, "Đã kiểm tra xong.")
-        if dry_run or (report.errors and not valid_rows_only) or not len(good):
-            return report
+    with db.write_lock:  # two uploads never interleave their commits
+        if db.data_version() != version:
+            report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
+                                                       valid_rows_only, **options)
+            if good is None or (report.errors and not valid_rows_only) or not len(good):
+                return report
         report.batch_id = write_batch(db, ds, good, status, before, report, data, created_by,
                                       progress)
         report.committed = True

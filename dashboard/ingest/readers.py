@@ -161,6 +161,23 @@ def read_csv_bytes(data: bytes, header_keys=None) -> RawTable:
                     header_row=line_numbers[header_row - 1])
 
 
+# Every character str.strip() removes, as UTF-8 (\n and \r are line ends, handled apart).
+_SPACE = (rb"(?:[ \t\x0b\x0c\x1c-\x1f]|\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]"
+          rb"|\xe2\x81\x9f|\xe3\x80\x80)")
+
+
+def _edge_space(body: bytes, delimiter: str) -> bool:
+    """Whether any cell may start or end with white space: white space next to a delimiter,
+    a quote, a line end or the file's ends (else stripping every cell changes nothing)."""
+    import re
+
+    d = re.escape(delimiter.encode())
+    edge = rb'(?:' + d + rb'|"|\r|\n)'
+    pattern = (rb"(?:\A|" + edge + rb")" + _SPACE + rb"|" + _SPACE + rb"(?:\Z|" + edge + rb")"
+               + rb"|\r(?!\n)")
+    return re.search(pattern, body) is not None
+
+
 def _read_csv_fast(data: bytes, header_keys=None) -> RawTable | None:
     """The same table as the row-by-row reader, parsed over whole columns by pandas' C
     parser, for UTF-8 files in which every physical line is one record (no quoted line
@@ -213,10 +230,13 @@ def _read_csv_fast(data: bytes, header_keys=None) -> RawTable | None:
     out = frame.iloc[header_idx + 1:, :width]
     for j in range(out.shape[1], width):
         out[j] = ""
+    strip = _edge_space(body, delimiter)
     cols = {}
     for j in range(width):
         col = out.iloc[:, j]
-        cols[j] = col.fillna("").astype(str).str.strip().astype(object) if len(col) else col
+        if len(col) and col.hasnans:
+            col = col.fillna("")
+        cols[j] = col.str.strip() if strip and len(col) else col
     out = pd.DataFrame(cols, index=out.index)
     keep = (out != "").any(axis=1).to_numpy() if len(out) else []
     out = out[keep] if len(out) else out

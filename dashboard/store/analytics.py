@@ -61,7 +61,7 @@ SELECT (SELECT count(*) || ':' || coalesce(bit_xor(hash(cell_id, unit_code, phas
                households)), 0) FROM units)"""
 
 # A cell that ends on or before the day it is established is never active: no events.
-_EVENTS = f"""
+_EVENTS = """
   SELECT c.unit_code, c.phase, c.established_on AS day, 1 AS dc, c.members AS dm,
          c.households_covered AS dh
   FROM cells c
