@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -403,7 +402,7 @@ def bench_pages(db_path: Path, repeat: int) -> list[dict]:
             res["rerun"].append(_timed_run(at.run))
             res["date"].append(_timed_run(
                 lambda at=at: at.date_input(key="f_as_of").set_value(OTHER_DATE).run()))
-            res["action"].append(_timed_run(lambda at=at: action(at)))
+            res["action"].append(_timed_run(lambda at=at, act=action: act(at)))
             assert not at.exception, at.exception
         row = {"page": title, "interaction": label,
                **{k: statistics.median(v) for k, v in res.items()}}

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_date
@@ -13,7 +12,7 @@ from babel.numbers import parse_pattern
 LOCALE = "vi_VN"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _locale() -> Locale:
     return Locale.parse(LOCALE)
 
