@@ -61,6 +61,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("template_validated_rows", 5000, "rows",
             "rows of an Excel template that carry drop-down lists", group="ingest"),
     # -- tables and exports ---------------------------------------------------------------
+    Setting("query_cache_entries", 128, "results",
+            "named-query results kept in memory, shared by every session (keyed by the data "
+            "version, so a write never serves an old figure)", "DASHBOARD_QUERY_CACHE",
+            group="web"),
     Setting("display_rows", 20_000, "rows",
             "rows drawn in an on-screen table; downloads always hold every row", group="web"),
     Setting("styled_cells", 250_000, "cells",

@@ -3,13 +3,44 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, lru_cache
 
 import pandas as pd
+from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import parse_pattern
 
 LOCALE = "vi_VN"
 MISSING = "—"   # what every formatter shows for a missing value
+
+
+@cache
+def _locale() -> Locale:
+    return Locale.parse(LOCALE)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str):
+    """A Babel number pattern, parsed once (format_decimal parses it on every call)."""
+    return parse_pattern(pattern)
+
+
+def _apply(pattern: str, value) -> str:
+    return _pattern(pattern).apply(value, _locale())
+
+
+@lru_cache(maxsize=200_000)
+def _cached(pattern: str, value) -> str:
+    return _apply(pattern, value)
+
+
+def _format(pattern: str, value) -> str:
+    if value == 0:              # 0 and -0.0 are equal keys but print differently
+        return _apply(pattern, value)
+    try:
+        return _cached(pattern, value)
+    except TypeError:           # unhashable: format directly
+        return _apply(pattern, value)
 
 
 def _missing(value) -> bool:
@@ -34,24 +65,22 @@ def number(value, digits: int = 0) -> str:
     """1234567.8 -> '1.234.567,8' (digits = decimals shown at most)."""
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(round_half_up(value, digits), format=pattern, locale=LOCALE)
+    return _format("#,##0" + ("." + "#" * digits if digits else ""), round_half_up(value, digits))
 
 
 def fixed(value, digits: int = 1) -> str:
     """Always `digits` decimals: 45.0 -> '45,0'."""
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(round_half_up(value, digits), format=pattern, locale=LOCALE)
+    return _format("#,##0" + ("." + "0" * digits if digits else ""), round_half_up(value, digits))
 
 
 def percent(value, digits: int = 1) -> str:
     """Takes a percentage (45.7, not 0.457) -> '45,7%'."""
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(round_half_up(value, digits) / 100, format=pattern, locale=LOCALE)
+    return _format("#,##0" + ("." + "0" * digits if digits else "") + "%",
+                   round_half_up(value, digits) / 100)
 
 
 def date(value) -> str:
@@ -72,3 +101,19 @@ def month(value) -> str:
         return MISSING
     text = str(value)[:7]
     return f"{text[5:7]}/{text[:4]}"
+
+
+def numbers(values, digits: int = 0) -> list[str]:
+    """number() of every value of a column (MISSING where missing), each distinct value
+    formatted once."""
+    memo: dict = {}
+    out = []
+    for v in values:
+        if _missing(v):
+            out.append(MISSING)
+            continue
+        text = memo.get(v) if v != 0 else None
+        if text is None:
+            text = memo[v] = number(v, digits)
+        out.append(text)
+    return out

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from dashboard import contract
@@ -207,12 +209,24 @@ def _other_dataset_hint(ds: Dataset, headers: list[str]) -> str:
 
 # --- cell parsing ---------------------------------------------------------------------------
 
-def _parse_column(col: Column, texts: pd.Series):
-    """Parse a column of text. Returns (parsed Series, {index: message})."""
-    errors: dict[int, str] = {}
-    if col.type == "text":
-        return pd.Series([t if t else None for t in texts], index=texts.index,
-                         dtype=object), errors
+def _by_unique(texts: pd.Series):
+    """(codes, uniques): each row's position in the column's distinct values, so work done
+    once per distinct value is spread back over the column with one take."""
+    codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+def _map_unique(texts: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value of the column, spread over every row."""
+    if not len(texts):
+        return pd.Series([], index=texts.index, dtype=object)
+    codes, uniques = _by_unique(texts)
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = [fn(u) for u in uniques]
+    return pd.Series(out[codes], index=texts.index, dtype=object)
+
+
+def _column_parser(col: Column):
     if col.type == "enum":
         lookup = col.enum_lookup()
 
@@ -222,31 +236,46 @@ def _parse_column(col: Column, texts: pd.Series):
                 raise ValueError("giá trị không hợp lệ; dùng một trong: " + ", ".join(
                     f"{c} ({contract.enum_label(col.enum, c)})" for c in col.enum))
             return code
-    else:
-        parser = {"integer": values.parse_integer, "decimal": values.parse_decimal,
-                  "date": values.parse_date, "month": values.parse_month}[col.type]
-    cache: dict[str, object] = {}
-    out = []
-    for idx, t in texts.items():
+        return parser
+    return {"integer": values.parse_integer, "decimal": values.parse_decimal,
+            "date": values.parse_date, "month": values.parse_month}[col.type]
+
+
+def _parse_uniques(col: Column, texts: np.ndarray):
+    """Parse distinct texts (already stripped). -> (values, messages): None where empty or
+    invalid; the Vietnamese message where invalid."""
+    parsed = np.empty(len(texts), dtype=object)
+    message = np.empty(len(texts), dtype=object)
+    if col.type == "text":
+        parsed[:] = [t if t else None for t in texts]
+        return parsed, message
+    parser = _column_parser(col)
+    for i, t in enumerate(texts):
         if t == "":
-            out.append(None)
             continue
-        if t not in cache:
-            try:
-                cache[t] = parser(t)
-            except ValueError as exc:
-                cache[t] = exc
-        v = cache[t]
-        if isinstance(v, ValueError):
-            errors[idx] = str(v)
-            out.append(None)
-        else:
-            if col.min is not None and v < col.min:
-                errors[idx] = f"phải ≥ {col.min:g}"
-                out.append(None)
-                continue
-            out.append(v)
-    return pd.Series(out, index=texts.index, dtype=object), errors
+        try:
+            v = parser(t)
+        except ValueError as exc:
+            message[i] = str(exc)
+            continue
+        if col.min is not None and v < col.min:
+            message[i] = f"phải ≥ {col.min:g}"
+            continue
+        parsed[i] = v
+    return parsed, message
+
+
+def _parse_column(col: Column, texts: pd.Series):
+    """Parse a column of text. Returns (parsed Series, {index: message}). Each distinct
+    text is parsed once; the results are spread over the column."""
+    if not len(texts):
+        return pd.Series([], index=texts.index, dtype=object), {}
+    codes, uniques = _by_unique(texts)
+    parsed, message = _parse_uniques(col, np.asarray(uniques, dtype=object))
+    bad = np.flatnonzero(pd.notna(message)[codes])
+    idx = texts.index.to_numpy()
+    errors = {idx[j]: message[codes[j]] for j in bad}
+    return pd.Series(parsed[codes], index=texts.index, dtype=object), errors
 
 
 def pad_code(code: str | None, level: str | None) -> str | None:
@@ -376,8 +405,12 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         report.problems.append(Problem(int(rows[idx]), label.get(col, col), str(val), msg, sug))
 
     # totals row ("Tổng cộng") at the bottom of a sheet: not data
-    first_text = frame.iloc[:, :3].apply(lambda r: next((x for x in r if x), ""), axis=1)
-    totals = first_text.map(_is_totals_label)
+    first_text = pd.Series("", index=frame.index, dtype=object)
+    for j in reversed(range(min(3, frame.shape[1]))):
+        cell = frame.iloc[:, j]
+        first_text = first_text.where(~(cell.notna() & (cell != "")), cell)
+    first_text = first_text.fillna("")
+    totals = _map_unique(first_text, _is_totals_label).astype(bool)
     for idx in frame.index[totals]:
         report.problems.append(Problem(int(rows[idx]), None, first_text[idx],
                                        "Dòng tổng cộng — không phải dữ liệu, đã bỏ qua.",
@@ -385,17 +418,24 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     frame, rows, ok = frame[~totals], rows[~totals], ok[~totals]
 
     parsed = pd.DataFrame(index=frame.index)
+    index = frame.index.to_numpy()
     for col in ds.columns:
-        texts = frame[col.name].fillna("").astype(str).str.strip()
-        for idx in texts.index[texts.map(values.looks_like_formula)]:
-            err(idx, col.name, texts[idx], "ô chứa công thức Excel; hãy dán giá trị "
-                "(Dán đặc biệt → Giá trị).")
-            texts[idx] = ""
-        series, errors = _parse_column(col, texts)
-        for idx, msg in errors.items():
-            err(idx, col.name, texts[idx], msg)
-        missing = series.isna() & ~pd.Series([idx in errors for idx in series.index],
-                                             index=series.index)
+        # one pass over the column: its distinct cells are stripped, checked and parsed once
+        codes, uniques = _by_unique(frame[col.name])
+        utext = np.empty(len(uniques), dtype=object)
+        utext[:] = ["" if u is None or u != u else str(u).strip() for u in uniques]
+        formula = np.fromiter((values.looks_like_formula(t) for t in utext), bool, len(utext))
+        if formula.any():
+            for j in np.flatnonzero(formula[codes]):
+                err(index[j], col.name, utext[codes[j]], "ô chứa công thức Excel; hãy dán giá "
+                    "trị (Dán đặc biệt → Giá trị).")
+            utext[formula] = ""
+        parsed_u, message_u = _parse_uniques(col, utext)
+        series = pd.Series(parsed_u[codes], index=frame.index, dtype=object)
+        bad = pd.notna(message_u)[codes] if len(codes) else np.zeros(0, dtype=bool)
+        for j in np.flatnonzero(bad):
+            err(index[j], col.name, utext[codes[j]], message_u[codes[j]])
+        missing = series.isna() & ~bad
         if col.required:
             for idx in series.index[missing & ok.reindex(series.index, fill_value=True)]:
                 err(idx, col.name, "", "thiếu giá trị bắt buộc")
@@ -407,21 +447,24 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     if ds.name == "indicators" and report.conversions:
         parsed, rows, ok = _merge_converted_indicators(parsed, rows, ok, conv, report)
 
-    # duplicate keys inside the file
-    keys = pd.Series([None if any(v is None or v != v for v in vals) else
-                      "\x1f".join(str(v) for v in vals)
-                      for vals in parsed[list(ds.key)].itertuples(index=False)],
-                     index=parsed.index, dtype=object)
-    first_seen: dict[str, int] = {}
-    for idx, k in keys.items():
-        if k is None:   # a missing key value is already reported
-            continue
-        if k in first_seen:
+    # duplicate keys inside the file (a missing key value is already reported)
+    keyframe = parsed[list(ds.key)]
+    complete = keyframe.notna().all(axis=1)
+    keytext = keyframe[complete]
+    combined = np.zeros(len(keytext), dtype=np.int64)
+    for c in ds.key:   # one integer per distinct key (key values are text)
+        codes, uniques = _by_unique(keytext[c])
+        combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    dup = pd.Series(pd.Series(combined).duplicated(keep="first").to_numpy(),
+                    index=keytext.index)
+    if dup.any():
+        keytext = keytext.astype(str)
+        firsts = keytext[~dup].assign(_first=rows[keytext.index[~dup]].to_numpy())
+        again = keytext[dup].reset_index().merge(firsts, on=list(ds.key), how="left")
+        for idx, first in zip(again.iloc[:, 0], again["_first"]):
             err(idx, ds.key[-1] if len(ds.key) == 1 else ds.key[0], " / ".join(
                 str(parsed.at[idx, c]) for c in ds.key),
-                f"trùng khóa với dòng {first_seen[k]} trong cùng tệp")
-        else:
-            first_seen[k] = int(rows[idx])
+                f"trùng khóa với dòng {int(first)} trong cùng tệp")
 
     parsed["_row"] = rows
     parsed["_ok"] = ok
@@ -525,10 +568,12 @@ def _rows(frame: pd.DataFrame):
 def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
     conv = conv or _LegacyConverter(db, report, {}, False)
     known = dict(zip(units.unit_code, units.level))
-    names = suggestion_names(units, db)
     memo: dict[str, str] = {}
+    names: dict[str, str] = {}
 
-    def suggest(value):
+    def suggest(value):   # names of every unit are gathered at the first unknown code only
+        if not names:
+            names.update(suggestion_names(units, db))
         if value not in memo:
             memo[value] = suggest_unit(value, units, db, names)
         return memo[value]
@@ -566,24 +611,37 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
         _warn_reference_names(db, parsed, report, rows)
         return
     if ds.name in ("cells", "models", "indicators"):
-        codes = []
-        conv.prepare([resolve_code(c, known) for c in parsed.unit_code], known)
-        for idx, r in _rows(parsed):
-            c = resolve_code(r.unit_code, known)
-            c, handled = conv.convert(idx, c, known, int(rows[idx]), err, "unit_code")
-            codes.append(c)
-            if c is None:
-                continue
-            if c not in known:
-                err(idx, "unit_code", r.unit_code, "mã đơn vị không có trong danh mục đơn vị",
-                    suggest(r.unit_code))
-            elif ds.name == "cells" and known[c] not in ("village", "commune"):
-                err(idx, "unit_code", r.unit_code, "tổ phải thuộc một thôn/tổ dân phố hoặc xã, "
-                    f"không thuộc cấp «{contract.enum_label(contract.LEVELS, known[c])}»")
+        # once per distinct code: resolve; rows whose code is a known unit (nearly all) need
+        # no more work, the others go through the legacy conversion and checks row by row
+        resolved = _map_unique(parsed.unit_code, lambda c: resolve_code(c, known))
+        conv.prepare(list(pd.unique(resolved.dropna())), known)
+        simple = resolved.isna() | (resolved.isin(list(known)) & (not conv.force))
+        codes = resolved.copy()
+        for idx in parsed.index[~simple.to_numpy()]:
+            code = parsed.at[idx, "unit_code"]
+            c, _handled = conv.convert(idx, resolved[idx], known, int(rows[idx]), err,
+                                       "unit_code")
+            codes[idx] = c
+            if c is not None and c not in known:
+                err(idx, "unit_code", code, "mã đơn vị không có trong danh mục đơn vị",
+                    suggest(code))
+        if ds.name == "cells":
+            level = codes.map(known)
+            wrong = level.notna() & ~level.isin(["village", "commune"])
+            for idx in parsed.index[wrong.to_numpy()]:
+                err(idx, "unit_code", parsed.at[idx, "unit_code"], "tổ phải thuộc một thôn/tổ "
+                    "dân phố hoặc xã, không thuộc cấp "
+                    f"«{contract.enum_label(contract.LEVELS, level[idx])}»")
         parsed["unit_code"] = codes
     if ds.name in ("cells", "models"):
         start = "established_on" if ds.name == "cells" else "started_on"
-        for idx, s, e in zip(parsed.index, parsed[start], parsed["ended_on"]):
+        def ordinal(d):
+            return np.nan if d is None or d != d else float(d.toordinal())
+
+        before_start = (_map_unique(parsed["ended_on"], ordinal).astype(float)
+                        < _map_unique(parsed[start], ordinal).astype(float))
+        for idx in parsed.index[before_start.to_numpy()]:
+            s, e = parsed.at[idx, start], parsed.at[idx, "ended_on"]
             if s is not None and e is not None and e < s:
                 err(idx, "ended_on", e.strftime("%d/%m/%Y"),
                     f"ngày kết thúc trước ngày bắt đầu ({s.strftime('%d/%m/%Y')})")
@@ -643,37 +701,126 @@ def _normal(v):
     return v
 
 
+class StoredRows(Sequence):
+    """The stored version of each incoming row (None for a new row), aligned with the rows
+    given to `compare`. Item i is the row as a dict of normalised values (built on demand);
+    `json(mask)` gives the before-images of many rows at once."""
+
+    def __init__(self, ds: Dataset, stored: pd.DataFrame, found: np.ndarray):
+        self.ds, self.stored, self.found = ds, stored, found
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if not self.found[i]:
+            return None
+        row = self.stored.iloc[i]
+        return {c: _normal(row[c]) for c in self.ds.names}
+
+    def json(self, mask: np.ndarray) -> np.ndarray:
+        found = self.found[mask]
+        out = np.full(int(mask.sum()), None, dtype=object)
+        if found.any():
+            out[found] = _json_rows(self.stored[mask][found], self.ds.names)
+        return out
+
+
 def compare(db: Database, ds: Dataset, good: pd.DataFrame):
-    """Split valid rows into new / updated / unchanged against the stored table."""
+    """Split valid rows into new / updated / unchanged against the stored table, in one join
+    over whole columns (a row is unchanged when every column is equal, missing = missing)."""
+    typed = _typed_frame(ds, good).reset_index(drop=True)
+    typed["_pos"] = np.arange(len(typed))
     cur = db.cursor()
     try:
-        keys = good[list(ds.key)].astype(str)
-        cur.register("_incoming_keys", keys)
-        join = " AND ".join(f"t.{k}::VARCHAR = k.{k}" for k in ds.key)
-        existing = cur.execute(
-            f"SELECT t.* FROM {ds.name} t JOIN _incoming_keys k ON {join}").df()
-        cur.unregister("_incoming_keys")
+        cur.register("_incoming", typed)
+        join = " AND ".join(f"t.{k} = i.{k}" for k in ds.key)
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM i.{c}" for c in ds.names)
+        stored = cur.execute(
+            f"SELECT i._pos, t.{ds.key[0]} IS NOT NULL AS _found, "
+            f"coalesce({same}, FALSE) AS _same, "
+            + ", ".join(f"t.{c}" for c in ds.names)
+            + f" FROM _incoming i LEFT JOIN {ds.name} t ON {join} ORDER BY i._pos").df()
+        cur.unregister("_incoming")
     finally:
         cur.close()
-    stored = {}
-    for r in existing.itertuples(index=False):
-        stored[_json_key([getattr(r, k) for k in ds.key])] = {
-            c: _normal(getattr(r, c)) for c in ds.names}
-    status, before = [], []
-    for r in good.itertuples(index=False):
+    found = stored["_found"].to_numpy(dtype=bool)
+    unchanged = found & stored["_same"].to_numpy(dtype=bool)
+    status = np.where(found, np.where(unchanged, "unchanged", "updated"), "new").tolist()
+    return status, StoredRows(ds, stored[list(ds.names)], found)
+
+
+def _json_values(values: pd.Series) -> np.ndarray:
+    """json.dumps of each cell's normalised value (as to_json_row writes it), computed once
+    per distinct value."""
+    if not len(values):
+        return np.empty(0, dtype=object)
+    codes, uniques = _by_unique(values)
+    frag = np.empty(len(uniques), dtype=object)
+    frag[:] = [json.loads(to_json_row({"v": _normal(u)}))["v"] for u in uniques]
+    frag[:] = [json.dumps(v, ensure_ascii=False) for v in frag]
+    return frag[codes]
+
+
+def _json_rows(frame: pd.DataFrame, columns) -> np.ndarray:
+    """to_json_row of every row of frame (sorted keys), built column by column."""
+    names = sorted(columns)
+    template = "{" + ", ".join(json.dumps(c).replace("%", "%%") + ": %s" for c in names) + "}"
+    out = np.empty(len(frame), dtype=object)
+    out[:] = [template % r for r in zip(*(_json_values(frame[c]) for c in names))]
+    return out
+
+
+def _insert_changes(cur, ds: Dataset, batch_id: int, changed: pd.DataFrame,
+                    status: list[str], before) -> None:
+    """Record the batch_changes rows of a batch (key, before-image, after-image of each changed
+    row). Each column's distinct values are serialised once in Python (json.dumps, as
+    to_json_row writes them); DuckDB assembles the rows. The first row is checked against
+    the row serialiser, so both always write the same text."""
+    mask = np.asarray(status, dtype=object) != "unchanged"
+    if isinstance(before, StoredRows):
+        before_json = before.json(mask)
+        first_before = before[int(np.flatnonzero(mask)[0])] if mask.any() else None
+    else:
+        befores = [b for b, m in zip(before, mask) if m]
+        before_json = np.array([to_json_row(b) if b is not None else None for b in befores],
+                               dtype=object)
+        first_before = befores[0] if befores else None
+    names = sorted(ds.names)
+    frame = {"_pos": np.arange(len(changed)), "_before": before_json}
+    tables = []
+    for prefix, cols, fn in (
+            ("k", list(ds.key), lambda v: json.dumps(str(v), ensure_ascii=False)),
+            ("v", names, lambda v: json.dumps(json.loads(to_json_row({"v": _normal(v)}))["v"],
+                                              ensure_ascii=False))):
+        for i, c in enumerate(cols):
+            codes, uniques = _by_unique(changed[c])
+            frame[f"{prefix}{i}"] = codes
+            table = f"_{prefix}{i}"
+            cur.register(table, pd.DataFrame({"code": np.arange(len(uniques)),
+                                              "f": [fn(u) for u in uniques]}))
+            tables.append((table, f"{prefix}{i}"))
+    cur.register("_codes", pd.DataFrame(frame))
+    key_sql = " || ', ' || ".join(f"_k{i}.f" for i in range(len(ds.key)))
+    row_sql = " || ', ' || ".join(f"'{json.dumps(c)}: ' || _v{i}.f" for i, c in enumerate(names))
+    joins = " ".join(f"JOIN {t} ON {t}.code = d.{col}" for t, col in tables)
+    cur.execute(f"""INSERT INTO batch_changes
+        SELECT ?, ?, '[' || {key_sql} || ']', d._before, '{{' || {row_sql} || '}}'
+        FROM _codes d {joins}""", [batch_id, ds.name])
+    for t, _ in tables:
+        cur.unregister(t)
+    cur.unregister("_codes")
+    if len(changed):
+        r = next(changed.itertuples(index=False))
         key = _json_key([getattr(r, k) for k in ds.key])
-        old = stored.get(key)
-        new = {c: _normal(getattr(r, c)) for c in ds.names}
-        if old is None:
-            status.append("new")
-            before.append(None)
-        elif old == new:
-            status.append("unchanged")
-            before.append(old)
-        else:
-            status.append("updated")
-            before.append(old)
-    return status, before
+        got = cur.execute("SELECT before_json, after_json FROM batch_changes "
+                          "WHERE batch_id = ? AND row_key = ?", [batch_id, key]).fetchone()
+        want = (to_json_row(first_before) if first_before is not None else None,
+                to_json_row({c: _normal(getattr(r, c)) for c in ds.names}))
+        if got is None or tuple(got) != want:
+            raise RuntimeError(f"batch_changes serialisation differs: {got} != {want}")
 
 
 def _typed_frame(ds: Dataset, frame: pd.DataFrame) -> pd.DataFrame:
@@ -704,7 +851,6 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
     from dashboard.store import batches, integrity
 
     changed = rows[[s != "unchanged" for s in status]]
-    befores = [b for b, s in zip(before, status) if s != "unchanged"]
     typed = _typed_frame(ds, changed)
     try:
         with batches.write(db, dataset=ds.name, file_name=report.file_name,
@@ -716,17 +862,18 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
             if len(typed):
                 if progress:
                     progress(0.5, "Đang ghi dữ liệu…")
+                # new keys by plain INSERT (several times faster on a primary key than OR
+                # REPLACE), updated keys by INSERT OR REPLACE
+                typed["_new"] = [s == "new" for s in status if s != "unchanged"]
                 cur.register("_typed", typed)
                 cols = ", ".join(ds.names)
-                cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) SELECT {cols} "
-                            "FROM _typed")
+                cur.execute(f"INSERT INTO {ds.name} ({cols}) SELECT {cols} FROM _typed "
+                            "WHERE _new")
+                if "updated" in status:
+                    cur.execute(f"INSERT OR REPLACE INTO {ds.name} ({cols}) "
+                                f"SELECT {cols} FROM _typed WHERE NOT _new")
                 cur.unregister("_typed")
-                batch.changes(
-                    [_json_key([getattr(r, k) for k in ds.key])
-                     for r in changed.itertuples(index=False)],
-                    [to_json_row(b) if b is not None else None for b in befores],
-                    [to_json_row({c: _normal(getattr(r, c)) for c in ds.names})
-                     for r in changed.itertuples(index=False)])
+                _insert_changes(cur, ds, batch.batch_id, changed, status, before)
             if check_only:
                 integrity.check(cur)
                 raise _CheckOnly
@@ -764,16 +911,11 @@ def integrity_problems(exc, ds: Dataset, good: pd.DataFrame) -> list[Problem]:
     return out
 
 
-def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệp tải lên",
-                 dry_run: bool = False, valid_rows_only: bool = False,
-                 created_by: str | None = None, progress=None,
-                 legacy_choices: dict[str, str] | None = None,
-                 legacy_codes: bool = False) -> ImportReport:
-    """Check a file and, unless dry_run or it has errors, commit it as one batch.
-
-    legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
-    between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
-    ds = get_dataset(dataset)
+def check_bytes(db: Database, ds: Dataset, data: bytes, file_name: str, dry_run: bool,
+                valid_rows_only: bool, progress=None, legacy_choices=None,
+                legacy_codes: bool = False):
+    """Read, validate and compare a file against the stored data, holding no lock (readers
+    and other uploads go on). -> (report, valid rows, status, stored rows)."""
     report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
                           mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
     report.sha256 = hashlib.sha256(data).hexdigest()
@@ -782,39 +924,66 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
         raw = readers.read_table(data, file_name, header_keys, ds.name)
     except readers.ReadError as exc:
         report.problems.append(Problem(None, None, "", str(exc)))
-        return report
+        return report, None, [], []
     report.raw = raw
     for row, column, message, severity in raw.issues:
         report.problems.append(Problem(row, column, "", message, severity=severity))
     if progress:
         progress(0.1, "Đang kiểm tra từng dòng…")
-    with db.write_lock:  # two uploads never interleave their check and commit
-        parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
-        report.rows_total = len(raw.frame)
-        if len(parsed) == 0 and report.ok:
-            report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
-                                           "dưới dòng tiêu đề."))
-        good = parsed[parsed["_ok"]] if len(parsed) else parsed
-        bad = parsed[~parsed["_ok"]] if len(parsed) else parsed
-        report.rejected = len(bad)
-        report.rows = good[ds.names].copy() if len(good) else None
-        if len(bad):
-            pos = [raw.row_numbers.index(r) for r in bad["_row"]]
-            rej = raw.frame.iloc[pos].copy()
-            rej.insert(0, "Dòng trong tệp", list(bad["_row"]))
-            report.rejected_rows = rej
-        status, before = compare(db, ds, good) if len(good) else ([], [])
-        report.new = status.count("new")
-        report.updated = status.count("updated")
-        report.unchanged = status.count("unchanged")
-        if progress:
-            progress(0.4, "Đã kiểm tra xong.")
-        if (report.errors and not valid_rows_only) or not len(good):
-            return report
-        from dashboard.store.integrity import IntegrityError
+    parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
+    report.rows_total = len(raw.frame)
+    if len(parsed) == 0 and report.ok:
+        report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
+                                       "dưới dòng tiêu đề."))
+    all_ok = bool(parsed["_ok"].all()) if len(parsed) else True
+    good = parsed if all_ok else parsed[parsed["_ok"]]
+    bad = parsed.iloc[:0] if all_ok else parsed[~parsed["_ok"]]
+    report.rejected = len(bad)
+    report.rows = good[ds.names] if len(good) else None
+    if len(bad):
+        pos = np.searchsorted(np.asarray(raw.row_numbers), bad["_row"].to_numpy(dtype=np.int64))
+        rej = raw.frame.iloc[pos].copy()
+        rej.insert(0, "Dòng trong tệp", list(bad["_row"]))
+        report.rejected_rows = rej
+    status, before = compare(db, ds, good) if len(good) else ([], [])
+    report.new = status.count("new")
+    report.updated = status.count("updated")
+    report.unchanged = status.count("unchanged")
+    if progress:
+        progress(0.4, "Đã kiểm tra xong.")
+    return report, good, status, before
 
-        if dry_run and not (ds.name == "units" and (report.new or report.updated)):
-            return report   # only a units file can break stored rows the checks above miss
+
+def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệp tải lên",
+                 dry_run: bool = False, valid_rows_only: bool = False,
+                 created_by: str | None = None, progress=None,
+                 legacy_choices: dict[str, str] | None = None,
+                 legacy_codes: bool = False) -> ImportReport:
+    """Check a file and, unless dry_run or it has errors, commit it as one batch.
+
+    The check runs without the write lock; only the commit holds it. When another write
+    committed meanwhile (the data version moved), the file is checked again under the lock,
+    so a batch always records the state it replaced.
+
+    legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
+    between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
+    ds = get_dataset(dataset)
+    options = dict(progress=progress, legacy_choices=legacy_choices, legacy_codes=legacy_codes)
+    version = db.data_version()
+    report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
+                                               valid_rows_only, **options)
+    if good is None or (report.errors and not valid_rows_only) or not len(good):
+        return report
+    if dry_run and not (ds.name == "units" and (report.new or report.updated)):
+        return report   # only a units file can break stored rows the checks above miss
+    from dashboard.store.integrity import IntegrityError
+
+    with db.write_lock:  # two uploads never interleave their commits
+        if db.data_version() != version:   # another write committed meanwhile: check again
+            report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
+                                                       valid_rows_only, **options)
+            if good is None or (report.errors and not valid_rows_only) or not len(good):
+                return report
         try:
             report.batch_id = write_batch(db, ds, good, status, before, report, data,
                                           created_by, progress, check_only=dry_run)

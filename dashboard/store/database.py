@@ -115,7 +115,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        from dashboard.store import migrations, queries, reference
+        from dashboard.store import analytics, migrations, queries, reference
 
         with self.write_lock:
             cur = self.cursor()
@@ -127,6 +127,7 @@ class Database:
             finally:
                 cur.close()
             reference.ensure_loaded(self)
+            analytics.ensure(self)
 
     @contextlib.contextmanager
     def transaction(self):

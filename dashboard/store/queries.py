@@ -116,13 +116,36 @@ def bind(q: NamedQuery, params: dict | None) -> dict:
     return {p: coerce_param(p, merged[p]) for p in q.params}
 
 
-def run(db, name: str, params: dict | None = None, **kw) -> pd.DataFrame:
-    """Run queries/NAME.sql on a store.Database and return a DataFrame."""
+REFERENCE_DIR = QUERY_DIR / "_reference"
+_ANALYTICS = re.compile(r"\ban_[a-z_]+\b")
+
+
+def uses_analytics(q: NamedQuery) -> bool:
+    return bool(_ANALYTICS.search(re.sub(r"--[^\n]*", "", q.sql)))
+
+
+def reference_sql(name: str) -> str | None:
+    """The query as written over the reference macros of _macros.sql (section 4 computed
+    from every cell), for queries that read the precomputed analytics tables."""
+    path = REFERENCE_DIR / f"{name}.sql"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def run(db, name: str, params: dict | None = None, reference: bool = False,
+        **kw) -> pd.DataFrame:
+    """Run queries/NAME.sql on a store.Database and return a DataFrame.
+    reference=True (or analytics tables stale on a read-only database): the same question
+    over the reference macros."""
+    from dashboard.store import analytics
+
     q = get(name)
     bound = bind(q, {**(params or {}), **kw})
+    sql = q.sql
+    if uses_analytics(q) and (reference or not analytics.ready(db)):
+        sql = reference_sql(name) or sql
     cur = db.cursor()
     try:
-        return cur.execute(q.sql, bound).df()
+        return cur.execute(sql, bound).df()
     finally:
         cur.close()
 

@@ -12,6 +12,7 @@ import numbers
 import traceback
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -38,18 +39,21 @@ def get_db() -> store.Database:
     return _database(str(store.default_db_path()))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _run_cached(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=config.get("query_cache_entries"))
+def _run_shared(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
     params = json.loads(params_json)
     return queries.run(_database(path), name, params)
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run a named query with the given parameters; cached until the data changes."""
+    """Run a named query with the given parameters; cached until the data changes.
+    One result per (data version, query, parameters) is held for every session (no copy per
+    session or per rerun); each caller gets a shallow copy, which pandas' copy-on-write
+    keeps from ever changing the shared frame."""
     db = get_db()
     bound = queries.rendered_params(name, params)
-    return _run_cached(str(db.path), db.data_version(), name,
-                       json.dumps(bound, default=str, sort_keys=True))
+    return _run_shared(str(db.path), db.data_version(), name,
+                       json.dumps(bound, default=str, sort_keys=True)).copy(deep=False)
 
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
@@ -376,9 +380,11 @@ def vi_style(df: pd.DataFrame):
             continue
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             continue
-        digits = 0 if s.dropna().apply(lambda v: float(v).is_integer()).all() else 2
+        vals = s.dropna().to_numpy(dtype=float)
+        digits = 0 if bool(np.all(np.mod(vals[np.isfinite(vals)], 1) == 0)) and \
+            bool(np.all(np.isfinite(vals))) else 2
         if s.isna().any():
-            df[col] = ["–" if pd.isna(v) else fmt.number(v, digits) for v in s]
+            df[col] = fmt.numbers(s.astype(object).where(s.notna(), None), digits)
         else:
             df[col] = s
             formats[col] = (lambda v, d=digits: fmt.number(v, d))

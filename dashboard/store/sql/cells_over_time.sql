@@ -3,20 +3,32 @@
 -- description: At each month end up to as_of, active cells and their members by cell phase.
 -- params: as_of (date, default today); communes (list of commune codes, default NULL = all)
 -- columns: month, phase, cells, members
+-- From the change events of an_phase_events (a cell adds 1 cell and its members on its
+-- established_on and removes them on its ended_on): the active cells at a month end are
+-- the running sum of the events up to that day; the last month stops at as_of.
 WITH bounds AS (
   SELECT date_trunc('month', min(established_on)) AS first_month FROM cells),
 months AS (
-  SELECT (m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE AS month_end
+  SELECT strftime(least((m + INTERVAL 1 MONTH - INTERVAL 1 DAY)::DATE, $as_of::DATE), '%Y-%m')
+           AS month
   FROM bounds, range(bounds.first_month, date_trunc('month', $as_of::DATE) + INTERVAL 1 MONTH,
                      INTERVAL 1 MONTH) t(m)
   WHERE bounds.first_month IS NOT NULL),
-c AS (
-  SELECT * FROM cells_with_commune()
-  WHERE $communes IS NULL OR list_contains($communes, commune_code))
-SELECT strftime(least(months.month_end, $as_of::DATE), '%Y-%m') AS month, c.phase,
-       count(*) AS cells, sum(c.members)::BIGINT AS members
-FROM months JOIN c
-  ON c.established_on <= least(months.month_end, $as_of::DATE)
- AND (c.ended_on IS NULL OR c.ended_on > least(months.month_end, $as_of::DATE))
-GROUP BY ALL
-ORDER BY month, c.phase;
+ev AS (
+  SELECT strftime(day, '%Y-%m') AS month, phase, sum(d_cells) AS dc, sum(d_members) AS dm
+  FROM an_phase_events
+  WHERE day <= $as_of::DATE
+    AND ($communes IS NULL OR list_contains($communes, commune_code))
+  GROUP BY ALL),
+grid AS (
+  SELECT months.month, p.phase FROM months, (SELECT DISTINCT phase FROM ev) p),
+running AS (
+  SELECT g.month, g.phase,
+         sum(coalesce(ev.dc, 0)) OVER w AS cells,
+         sum(coalesce(ev.dm, 0)) OVER w AS members
+  FROM grid g LEFT JOIN ev ON ev.month = g.month AND ev.phase = g.phase
+  WINDOW w AS (PARTITION BY g.phase ORDER BY g.month ROWS UNBOUNDED PRECEDING))
+SELECT month, phase, cells::BIGINT AS cells, members::BIGINT AS members
+FROM running
+WHERE cells > 0
+ORDER BY month, phase;

@@ -8,11 +8,11 @@
 WITH base AS (
   SELECT unit_code, unit_name, parent_code, households, cells, members,
          households_covered_raw, households_covered, unit_code AS commune_code
-  FROM commune_coverage($as_of) WHERE $level = 'commune'
+  FROM an_commune_coverage($as_of) WHERE $level = 'commune'
   UNION ALL
   SELECT unit_code, unit_name, parent_code, households, cells, members,
          households_covered_raw, households_covered, parent_code AS commune_code
-  FROM village_coverage($as_of) WHERE $level = 'village')
+  FROM an_village_coverage($as_of) WHERE $level = 'village')
 SELECT unit_code, unit_name, parent_code, households, cells, members, households_covered,
        coverage_pct(households_covered, households) AS coverage_pct,
        households - households_covered AS uncovered_households,

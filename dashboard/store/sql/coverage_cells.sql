@@ -10,9 +10,9 @@ WITH a AS (
          CASE WHEN u.level = 'village' THEN u.parent_code ELSE u.unit_code END AS commune_code
   FROM active_cells($as_of) c JOIN units u USING (unit_code)),
 hh AS (
-  SELECT unit_code, households FROM village_coverage($as_of)
+  SELECT unit_code, households FROM an_village_coverage($as_of)
   UNION ALL
-  SELECT unit_code, households FROM commune_coverage($as_of))
+  SELECT unit_code, households FROM an_commune_coverage($as_of))
 SELECT a.cell_id, a.cell_name, a.unit_code, a.unit_name, a.unit_level, a.commune_code,
        cm.unit_name AS commune_name, a.phase, a.established_on, a.members,
        a.households_covered,

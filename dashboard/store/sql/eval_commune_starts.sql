@@ -15,7 +15,7 @@ SELECT c.unit_code AS commune_code,
        c.households_covered,
        c.households_covered_raw,
        coverage_pct(c.households_covered, c.households) AS coverage_pct
-FROM commune_coverage($as_of) c
-JOIN commune_phase($as_of) p ON p.commune_code = c.unit_code
+FROM an_commune_coverage($as_of) c
+JOIN an_commune_phase($as_of) p ON p.commune_code = c.unit_code
 WHERE $communes IS NULL OR list_contains($communes, c.unit_code)
 ORDER BY p.started_on NULLS LAST, c.unit_code;

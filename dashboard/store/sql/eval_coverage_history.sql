@@ -4,7 +4,7 @@
 -- params: as_of (date, default today); communes (list of commune codes, default NULL = all)
 -- columns: month_end, commune_code, started_on, households, cells, members, households_covered, households_covered_raw, coverage_pct
 WITH starts AS (
-  SELECT commune_code, started_on FROM commune_phase($as_of)
+  SELECT commune_code, started_on FROM an_commune_phase($as_of)
   WHERE started_on IS NOT NULL
     AND ($communes IS NULL OR list_contains($communes, commune_code))),
 month_ends AS (
@@ -24,7 +24,7 @@ SELECT e.month_end,
        c.households_covered_raw,
        coverage_pct(c.households_covered, c.households) AS coverage_pct
 FROM month_ends e,
-     LATERAL commune_coverage(e.month_end) c
+     LATERAL an_commune_coverage(e.month_end) c
 JOIN starts s ON s.commune_code = c.unit_code
 WHERE e.month_end >= date_trunc('month', s.started_on)
 ORDER BY s.commune_code, e.month_end;

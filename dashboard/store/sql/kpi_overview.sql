@@ -8,7 +8,7 @@
 -- models counts all models of the selected communes (and of higher units when no commune is
 -- selected), active_models those started by as_of and not ended.
 WITH cc AS (
-  SELECT * FROM commune_coverage($as_of)
+  SELECT * FROM an_commune_coverage($as_of)
   WHERE $communes IS NULL OR list_contains($communes, unit_code)),
 m AS (
   SELECT m.* FROM models m LEFT JOIN units u USING (unit_code)

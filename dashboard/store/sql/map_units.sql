@@ -10,11 +10,11 @@
 WITH base AS (
   SELECT unit_code, unit_name, parent_code, unit_code AS commune_code, households, cells,
          members, households_covered_raw, households_covered
-  FROM commune_coverage($as_of) WHERE $level = 'commune'
+  FROM an_commune_coverage($as_of) WHERE $level = 'commune'
   UNION ALL
   SELECT unit_code, unit_name, parent_code, parent_code AS commune_code, households, cells,
          members, households_covered_raw, households_covered
-  FROM village_coverage($as_of) WHERE $level = 'village'),
+  FROM an_village_coverage($as_of) WHERE $level = 'village'),
 m AS (
   SELECT CASE WHEN $level = 'commune' AND u.level = 'village' THEN u.parent_code
               ELSE m.unit_code END AS unit_code,

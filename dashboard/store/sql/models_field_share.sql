@@ -9,7 +9,7 @@
 WITH f(field, ford) AS (VALUES ('economy', 1), ('culture_society', 2),
                                ('defense_security', 3), ('political_system', 4)),
 c AS (
-  SELECT unit_code, households FROM commune_coverage($as_of)
+  SELECT unit_code, households FROM an_commune_coverage($as_of)
   WHERE $communes IS NULL OR list_contains($communes, unit_code)),
 a AS (
   SELECT DISTINCT

@@ -32,7 +32,7 @@ SELECT c.unit_code AS commune_code, c.unit_name AS commune_name, c.households,
        CASE WHEN c.households > 0
             THEN round(1000.0 * coalesce(p.active_models, 0) / c.households, 2) END
          AS models_per_1000_households
-FROM commune_coverage($as_of) c
+FROM an_commune_coverage($as_of) c
 LEFT JOIN per p ON p.commune_code = c.unit_code
 WHERE $communes IS NULL OR list_contains($communes, c.unit_code)
 ORDER BY c.unit_code;

@@ -19,7 +19,7 @@ SELECT c.unit_code AS commune_code, c.unit_name AS commune_name, c.households,
             THEN round(1000.0 * coalesce(a.active_models, 0) / c.households, 2) END
          AS models_per_1000_households,
        r.latitude, r.longitude
-FROM commune_coverage($as_of) c
+FROM an_commune_coverage($as_of) c
 LEFT JOIN a ON a.commune_code = c.unit_code
 LEFT JOIN ref_communes r ON r.commune_code = c.unit_code
 WHERE $communes IS NULL OR list_contains($communes, c.unit_code)

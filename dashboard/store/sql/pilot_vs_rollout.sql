@@ -19,8 +19,8 @@ SELECT p.phase,
        CASE WHEN sum(c.members) = 0 THEN NULL
             ELSE round(sum(c.households_covered_raw) / sum(c.members), 2) END
          AS households_per_member
-FROM commune_coverage($as_of) c
-JOIN commune_phase($as_of) p ON p.commune_code = c.unit_code
+FROM an_commune_coverage($as_of) c
+JOIN an_commune_phase($as_of) p ON p.commune_code = c.unit_code
 WHERE $communes IS NULL OR list_contains($communes, c.unit_code)
 GROUP BY p.phase
 ORDER BY CASE p.phase WHEN 'pilot' THEN 1 WHEN 'rollout' THEN 2 ELSE 3 END;

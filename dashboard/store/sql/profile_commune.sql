@@ -8,7 +8,7 @@
 -- (ended_on <= as_of counts as ended). models: of the commune and its villages; active_models
 -- started by as_of and not ended. Indicators: reported for the commune or its villages, up to
 -- the month of as_of.
-WITH cc AS (SELECT * FROM commune_coverage($as_of) WHERE unit_code = $commune),
+WITH cc AS (SELECT * FROM an_commune_coverage($as_of) WHERE unit_code = $commune),
 vu AS (SELECT unit_code FROM units WHERE level = 'village' AND parent_code = $commune),
 cl AS (SELECT * FROM cells_with_commune()
        WHERE commune_code = $commune AND established_on <= $as_of),
@@ -55,7 +55,7 @@ SELECT u.unit_code AS commune_code,
        (SELECT max(period) FROM ind) AS last_period
 FROM units u
 JOIN cc ON cc.unit_code = u.unit_code
-JOIN commune_phase($as_of) p ON p.commune_code = u.unit_code
+JOIN an_commune_phase($as_of) p ON p.commune_code = u.unit_code
 LEFT JOIN units pu ON pu.unit_code = u.parent_code
 LEFT JOIN ref_communes r ON r.commune_code = u.unit_code
 WHERE u.unit_code = $commune AND u.level = 'commune';

@@ -11,6 +11,6 @@ SELECT c.unit_code AS commune_code,
        c.households,
        c.cells,
        coverage_pct(c.households_covered, c.households) AS coverage_pct
-FROM commune_coverage($as_of) c
-JOIN commune_phase($as_of) p ON p.commune_code = c.unit_code
+FROM an_commune_coverage($as_of) c
+JOIN an_commune_phase($as_of) p ON p.commune_code = c.unit_code
 ORDER BY c.unit_name, c.unit_code;

@@ -16,7 +16,7 @@ SELECT v.unit_code,
        v.households - v.households_covered AS uncovered_households,
        CASE WHEN v.cells = 0 THEN NULL
             ELSE round(v.households_covered_raw / v.cells, 2) END AS households_per_cell
-FROM village_coverage($as_of) v
+FROM an_village_coverage($as_of) v
 JOIN units u USING (unit_code)
 WHERE v.parent_code = $commune
 ORDER BY v.unit_code;
