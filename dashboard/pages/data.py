@@ -236,7 +236,7 @@ with tab_upload:
         _upload_tables(dataset)
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _dependents(batch_id: int, version: int) -> history.Dependents:
+def _dependents(path: str, batch_id: int, version: int) -> history.Dependents:
     return history.dependents(db, batch_id)
 
 
@@ -270,7 +270,7 @@ with tab_history:
             if b["status"] != "committed":
                 st.caption("Lô này đã được hoàn tác.")
             else:
-                deps = _dependents(chosen, db.data_version())
+                deps = _dependents(str(db.path), chosen, db.data_version())
                 cascade = False
                 if not deps.can_cascade:
                     st.error("\n\n".join(deps.lines()), icon=":material/block:")
