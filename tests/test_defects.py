@@ -151,3 +151,42 @@ def test_product_never_mentions_the_design_notes():
     assert hits == []
     docs = (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8")
     assert "## Cách tính chỉ số" in docs and "DESIGN.md" not in docs
+
+
+SPARSE_UNITS = ("Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Số hộ\n24,Tỉnh Bắc Ninh,Tỉnh,,\n"
+                "07210,Phường Bắc Giang,Phường,24,\n07210-01,Tổ dân phố 1,Thôn,07210,0\n"
+                "07228,Xã Trống,Xã,24,\n")
+SPARSE = {
+    "cells": "Mã tổ,Tên tổ,Mã thôn/xã,Giai đoạn,Ngày thành lập,Số thành viên,Số hộ phụ trách\n"
+             "T1,Tổ 1,07210-01,Thí điểm,01/03/2024,5,0\n",
+    "models": "Mã mô hình,Tên mô hình,Lĩnh vực,Cấp,Mã đơn vị,Ngày bắt đầu\n"
+              "M1,Mô hình trống,Kinh tế,Xã,07228,01/01/2024\n",
+}
+
+
+@pytest.fixture(scope="module")
+def sparse_db(tmp_path_factory):
+    """Every optional field empty: communes without households, a village of 0 households,
+    a cell without type, end or tasks, a model with only its required values."""
+    from dashboard import ingest, store
+
+    path = tmp_path_factory.mktemp("sparse") / "sparse.duckdb"
+    db = store.Database(path)
+    for name, text in (("units", SPARSE_UNITS), *SPARSE.items()):
+        r = ingest.import_bytes(db, name, text.encode(), f"{name}.csv")
+        assert r.committed, r.summary_text()
+    db.close()
+    return path
+
+
+@pytest.mark.parametrize("page,params", [
+    ("../pages/overview.py", {}), ("../pages/coverage.py", {}),
+    ("../pages/evaluation.py", {}), ("../pages/map.py", {}),
+    ("../pages/models.py", {"tab": "Thẻ mô hình", "model": "M1"}),
+    ("../pages/commune.py", {"unit": "07228"}), ("../pages/commune.py", {"unit": "07210"}),
+    ("../pages/present.py", {}), ("../pages/data.py", {}),
+])
+def test_pages_open_when_every_optional_field_is_empty(sparse_db, monkeypatch, page, params):
+    monkeypatch.setenv("DASHBOARD_DB", str(sparse_db))
+    at = run_page(page, **params)
+    assert not at.exception

@@ -347,3 +347,12 @@ def test_import_with_reference_check_removed_is_refused_by_integrity(db, monkeyp
     assert "«khong-co» không còn trong danh mục đơn vị" in r.errors[0].message
     assert r.errors[0].row == 2
     pd.testing.assert_frame_equal(history.table_snapshot(db, dataset), before)
+
+
+def test_a_units_check_takes_no_batch_number(db):
+    data = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên,Số hộ\n07210-90,Thôn X,Thôn,07210,5\n"
+    last = db.scalar("SELECT max(batch_id) FROM batches")
+    for _ in range(3):
+        assert ingest.import_bytes(db, "units", data.encode(), "u.csv", dry_run=True).ok
+    r = ingest.import_bytes(db, "units", data.encode(), "u.csv")
+    assert r.batch_id == last + 1

@@ -15,10 +15,10 @@ def test_classify_legend_is_vietnamese():
     c = maps.classify(values, "equal_interval", 3, m)
     # equal interval over 0..4500: bounds 1500, 3000, 4500
     assert c.bins == [1500.0, 3000.0, 4500.0]
-    assert c.order == ["0 – 1.200", "3.000", "4.500", maps.NO_DATA]
-    assert list(c.labels) == ["0 – 1.200", "0 – 1.200", "0 – 1.200", "3.000", "4.500",
+    assert c.order == ["0 – 1.201", "3.000", "4.500", maps.NO_DATA]
+    assert list(c.labels) == ["0 – 1.201", "0 – 1.201", "0 – 1.201", "3.000", "4.500",
                               maps.NO_DATA]
-    assert c.counts == {"0 – 1.200": 3, "3.000": 1, "4.500": 1, maps.NO_DATA: 1}
+    assert c.counts == {"0 – 1.201": 3, "3.000": 1, "4.500": 1, maps.NO_DATA: 1}
     pct = maps.classify(pd.Series([10.0, 20.0, 30.0, 40.0]), "quantiles", 2, maps.METRICS[
         "coverage_pct"])
     assert pct.order == ["10,0% – 20,0%", "30,0% – 40,0%"]

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 from rapidfuzz import fuzz, process
 
 from dashboard import store
@@ -65,8 +67,9 @@ def db(tmp_path_factory):
     cur = database.cursor()
     cur.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)", UNITS)
     cur.executemany("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", MODELS)
-    cur.execute("INSERT INTO boundaries (unit_code, display_geojson, source) VALUES (?, ?, ?)",
-                ["07210", json.dumps(BOUNDARY), "test"])
+    cur.execute("INSERT INTO boundaries (unit_code, geometry_wkb, display_geojson, source) "
+                "VALUES (?, ?, ?, ?)", ["07210", shapely.to_wkb(shapely.geometry.shape(BOUNDARY)),
+                                        json.dumps(BOUNDARY), "test"])
     cur.close()
     yield database
     database.close()

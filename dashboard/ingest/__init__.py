@@ -2,7 +2,8 @@
 
 readers (bytes → text table) → pipeline (headers → values → validate → compare → commit →
 report) with values (cell parsers), legacy (pre-2025 codes), templates (blank files to fill),
-annotate (the user's file back with problems marked) and boundaries (boundary files).
+annotate (the user's file back with problems marked) and boundary_files (boundary files:
+read, repair, match codes; stored by store.boundaries, drawn via output.geo).
 
 The pipeline's public API is re-exported here: `from dashboard import ingest`.
 """

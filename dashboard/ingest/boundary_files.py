@@ -392,7 +392,12 @@ def import_boundaries(db, path, code_property: str | None = None, dry_run: bool 
     rows = prepare(gdf, units, code_property, report)
     if rows is None or dry_run or not report.ok:
         return report
-    report.batch_id, report.rows_new, report.rows_updated = store_boundaries(
-        db, rows, file_name=report.file_name, sha256=hashlib.sha256(raw).hexdigest(),
-        created_by=created_by, data=raw)
+    from dashboard.store.integrity import IntegrityError
+
+    try:
+        report.batch_id, report.rows_new, report.rows_updated = store_boundaries(
+            db, rows, file_name=report.file_name, sha256=hashlib.sha256(raw).hexdigest(),
+            created_by=created_by, data=raw)
+    except IntegrityError as exc:   # units changed since the check: nothing written
+        report.errors.append(str(exc))
     return report

@@ -857,7 +857,7 @@ def write_batch(db: Database, ds: Dataset, rows: pd.DataFrame, status: list[str]
                            sha256=report.sha256, data=None if check_only else (data or None),
                            mode=report.mode, created_by=created_by, rows_new=report.new,
                            rows_updated=report.updated, rows_unchanged=report.unchanged,
-                           rows_rejected=report.rejected) as batch:
+                           rows_rejected=report.rejected, trial=check_only) as batch:
             cur = batch.cur
             if len(typed):
                 if progress:

@@ -235,6 +235,11 @@ with tab_upload:
                                key="up_tpl_csv", width="stretch")
         _upload_tables(dataset)
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _dependents(path: str, batch_id: int, version: int) -> history.Dependents:
+    return history.dependents(db, batch_id)
+
+
 with tab_history:
     batches = history.list_batches(db)
     if batches.empty:
@@ -265,7 +270,7 @@ with tab_history:
             if b["status"] != "committed":
                 st.caption("Lô này đã được hoàn tác.")
             else:
-                deps = history.dependents(db, chosen)
+                deps = _dependents(str(db.path), chosen, db.data_version())
                 cascade = False
                 if not deps.can_cascade:
                     st.error("\n\n".join(deps.lines()), icon=":material/block:")

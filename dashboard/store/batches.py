@@ -131,14 +131,16 @@ class BatchWriter:
 def write(db, *, dataset: str, file_name: str | None = None, sha256: str | None = None,
           data: bytes | None = None, mode: str | None = "all_or_nothing",
           created_by: str | None = None, note: str | None = None, rows_new: int = 0,
-          rows_updated: int = 0, rows_unchanged: int = 0, rows_rejected: int = 0):
-    """One write transaction that records its batch (see the module docstring)."""
+          rows_updated: int = 0, rows_unchanged: int = 0, rows_rejected: int = 0,
+          trial: bool = False):
+    """One write transaction that records its batch (see the module docstring). trial: a
+    write its caller rolls back (a check): it takes no number from the batch sequence."""
     from dashboard.store import integrity
 
     temp = final = None
     try:
         with integrity.scope({dataset}), db.transaction() as cur:
-            batch_id = db.next_batch_id(cur)
+            batch_id = -1 if trial else db.next_batch_id(cur)
             if data is not None:
                 temp, final = stage_archive(db, batch_id, file_name, data)
             cur.execute(
