@@ -119,6 +119,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
+        from dashboard.access import audit
         from dashboard.store import queries, reference
 
         with self.write_lock:
@@ -127,6 +128,8 @@ class Database:
                 for ds in DATASETS.values():
                     cur.execute(ds.ddl())
                 for stmt in SYSTEM_DDL:
+                    cur.execute(stmt)
+                for stmt in audit.DDL:   # audit_log (dashboard/access/audit.py)
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())
             finally:
