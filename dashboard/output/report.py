@@ -59,7 +59,11 @@ UNIT_PREFIXES = ("Thành phố ", "Tỉnh ", "Xã ", "Phường ", "Đặc khu "
 
 
 class ReportError(ValueError):
-    """A request the report cannot serve (unknown commune, nothing in scope)."""
+    """A request the report cannot serve (unknown commune, style or kind)."""
+
+
+class NoData(Exception):
+    """The database has no commune to report on."""
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -164,6 +168,8 @@ class Scope:
 def resolve_scope(db, principal: Principal, communes, as_of: dt.date) -> Scope:
     """The communes this principal may report on, narrowed by the requested ones."""
     units = queries.run(db, "report_communes", as_of=as_of)
+    if units.empty:
+        raise NoData("Chưa có xã, phường nào trong dữ liệu: hãy nhập danh sách đơn vị trước.")
     allowed = units
     if principal.scope is not None:
         scope = set(principal.scope)
