@@ -232,10 +232,6 @@ def cmd_docs(args) -> int:
 def cmd_report(args) -> int:
     import datetime as dt
 
-    from dashboard.access import audit
-    from dashboard.access.principal import LOCAL
-    from dashboard.output import report
-
     try:
         as_of = dt.date.fromisoformat(args.as_of)
     except ValueError:
@@ -245,6 +241,10 @@ def cmd_report(args) -> int:
     if out.suffix.lower() != ".docx" or not out.parent.is_dir():
         print(f"--out phải là tệp .docx trong một thư mục có sẵn: «{args.out}»", file=sys.stderr)
         return EXIT_USAGE
+    from dashboard.access import audit
+    from dashboard.access.principal import LOCAL
+    from dashboard.output import report
+
     db = _open(args)
     principal = LOCAL   # the command line runs as the local administrator
     try:

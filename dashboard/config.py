@@ -104,7 +104,11 @@ SETTINGS: tuple[Setting, ...] = (
             "place in «<place>, ngày … tháng … năm …»; empty = the province's (or commune's) "
             "name from the units", "DASHBOARD_REPORT_PLACE", "report"),
     Setting("report_low_coverage_pct", 50.0, "%",
-            "coverage below which a village with cells is called under-covered", group="report"),
+            "coverage below which a village with cells is called under-covered (also a band "
+            "of the report's communes table)", group="report"),
+    Setting("report_very_low_coverage_pct", 20.0, "%",
+            "lowest band of the report's communes table (communes with cells below it)",
+            group="report"),
     Setting("report_names_listed", 10, "units",
             "names listed in a sentence or a priority table before «và … khác»", group="report"),
     Setting("report_font_size", 14, "pt", "body text size (the rules allow 13–14 or 14–15)",

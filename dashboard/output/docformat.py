@@ -406,7 +406,9 @@ class Writer:
     def page_break(self) -> None:
         par = self.doc.add_paragraph()
         _spacing(par, 0, 0, 1.0)
-        par.add_run().add_break(WD_BREAK.PAGE)
+        run = par.add_run()
+        set_run_font(run, self.size)
+        run.add_break(WD_BREAK.PAGE)
 
     def blocks(self, blocks: list[Block]) -> None:
         for b in blocks:

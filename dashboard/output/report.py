@@ -49,9 +49,6 @@ KINDS = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
 STYLE_LABELS = {"party": "Thể thức văn bản của Đảng (HD 36-HD/VPTW)",
                 "state": "Thể thức văn bản hành chính (NĐ 30/2020/NĐ-CP)"}
 PHASE_ROW_LABELS = {"pilot": "Xã thí điểm", "rollout": "Xã nhân rộng", "none": "Xã chưa có tổ"}
-# Coverage bands of the communes table (lower bound in %, label).
-BANDS = ((80, "Từ 80% trở lên"), (50, "Từ 50% đến dưới 80%"), (20, "Từ 20% đến dưới 50%"),
-         (0, "Dưới 20% (có tổ)"))
 DATASET_LABELS = {"units": "Đơn vị hành chính, thôn", "cells": "Tổ dân vận",
                   "models": "Mô hình “Dân vận khéo”", "indicators": "Chỉ số kết quả",
                   "boundaries": "Ranh giới"}
@@ -112,6 +109,19 @@ def body_name(upper: str) -> str:
         cap = i == 0 or words[i - 1] in ("ban", "và")
         out.append(w[:1].upper() + w[1:] if cap else w)
     return " ".join(out)
+
+
+def coverage_bands() -> list[tuple[float, str]]:
+    """(lower bound in %, label) of the communes table, highest first, from the settings
+    good_coverage_pct, report_low_coverage_pct and report_very_low_coverage_pct."""
+    cuts = sorted({float(config.get("good_coverage_pct")),
+                   float(config.get("report_low_coverage_pct")),
+                   float(config.get("report_very_low_coverage_pct"))}, reverse=True)
+    n = [fmt.number(c, 1) for c in cuts]
+    out = [(cuts[0], f"Từ {n[0]}% trở lên")]
+    out += [(cuts[i], f"Từ {n[i]}% đến dưới {n[i - 1]}%") for i in range(1, len(cuts))]
+    out.append((0.0, f"Dưới {n[-1]}% (có tổ)"))
+    return out
 
 
 def month_span(first, last) -> str:
@@ -521,7 +531,7 @@ class Body:
         has = cov["cells"].astype(int) > 0
         rows, counts = [], []
         upper = None
-        for low, label in BANDS:
+        for low, label in coverage_bands():
             mask = has & (pct >= low) & ((pct < upper) if upper is not None else True)
             upper = low
             g = cov[mask]
