@@ -40,6 +40,7 @@ PAGE_W, PAGE_H = 210, 297                      # mm, A4
 MARGINS = {"top": 20, "bottom": 20, "left": 30, "right": 15}   # mm
 TEXT_W = PAGE_W - MARGINS["left"] - MARGINS["right"]           # 165 mm
 INDENT_MM = 10                                  # first-line indent of body paragraphs
+KEEP_TOGETHER_ROWS = 15                         # tables up to this many rows stay on one page
 
 
 @dataclass(frozen=True)
@@ -385,7 +386,9 @@ class Writer:
             par = c.paragraphs[0]
             par.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _spacing(par, 1, 1, 1.0)
+            par.paragraph_format.keep_with_next = True
             add_text(par, text, size, bold=True)
+        together = len(tb.rows) <= KEEP_TOGETHER_ROWS   # a short table never splits
         for i, row in enumerate(tb.rows, start=1):
             bold = tb.total_row and i == len(tb.rows)
             _keep_row_together(t.rows[i])
@@ -396,6 +399,7 @@ class Writer:
                 par.alignment = (WD_ALIGN_PARAGRAPH.RIGHT if numeric[j]
                                  else WD_ALIGN_PARAGRAPH.LEFT)
                 _spacing(par, 1, 1, 1.0)
+                par.paragraph_format.keep_with_next = together and i < len(tb.rows)
                 add_text(par, str(text), size, bold=bold)
         after = self.doc.add_paragraph()
         _spacing(after, 2, 6, 1.0)

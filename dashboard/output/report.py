@@ -892,7 +892,7 @@ def build(db, as_of=None, communes=None, principal: Principal = LOCAL, style: st
         f", {issuer_text} báo cáo {KINDS[kind]} công tác xây dựng tổ dân vận cộng đồng và mô "
         f"hình “Dân vận khéo” {where} như sau:")
     b.blocks.append(Para([f"Số liệu trong báo cáo tính đến ngày {fmt.date(as_of)}, lấy từ cơ sở "
-                          f"dữ liệu của Bảng điều khiển Dân vận ({batches_text(db)}); nguồn của "
+                          f"dữ liệu của Bảng điều khiển Dân vận — {batches_text(db)}; nguồn của "
                           "từng bảng ghi ở Phụ lục."
                           + (" Đây là dữ liệu minh họa, không phải số liệu thật."
                              if facts.demo else "")], italic=True))
@@ -901,7 +901,7 @@ def build(db, as_of=None, communes=None, principal: Principal = LOCAL, style: st
     b.section_three()
     b.section_four()
     b.p(f"Trên đây là báo cáo {KINDS[kind]} công tác xây dựng tổ dân vận cộng đồng và mô hình "
-        f"“Dân vận khéo” {where} của {issuer_text}./.")
+        f"“Dân vận khéo” {where}./.")
     app = appendix(facts, b, lh, issuer_text)
     return Report(lh, b.blocks, app, facts, b.sources, style, kind)
 
