@@ -849,3 +849,25 @@ def test_renders_to_pdf_with_header_on_page_one(lc_doc, tmp_path):
     everything = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
                                 check=True).stdout
     assert "T/M BAN DÂN VẬN" in everything and "PHỤ LỤC" in everything
+
+
+def test_audit_record_alone_and_inside_a_transaction(empty_db):
+    from dashboard.access import audit
+
+    audit.record(empty_db, Principal("an", "presenter", ("02671",)), "export", "report x",
+                 address="127.0.0.1")
+    with pytest.raises(RuntimeError):
+        with empty_db.transaction() as cur:
+            audit.record(empty_db, LOCAL, "export", "rolled back with its write", cur=cur)
+            raise RuntimeError("the write fails")
+    log = empty_db.df('SELECT * FROM audit_log')
+    assert log[["username", "role", "action", "detail", "address"]].values.tolist() == [
+        ["an", "presenter", "export", "report x", "127.0.0.1"]]
+
+
+def test_tong_ket_kind_and_unknown_style(lao_cai):
+    doc = Document(io.BytesIO(report.report_docx(lao_cai, LC_AS_OF, kind="tong_ket")))
+    paras = [p.text for p in doc.paragraphs]
+    assert paras[paras.index("BÁO CÁO") + 1].startswith("tổng kết công tác")
+    with pytest.raises(report.ReportError):
+        report.build(lao_cai, LC_AS_OF, style="letter")
