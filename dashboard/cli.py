@@ -8,6 +8,7 @@
     python -m dashboard docs
     python -m dashboard history [--db PATH] [--format csv|json]
     python -m dashboard rollback BATCH [--cascade] [--dry-run] [--db PATH]
+    python -m dashboard report --as-of DATE [--communes …] [--format party|state] --out FILE.docx
 
 Exit 0 on success; 1 when the file or statement has errors (report on stdout, nothing
 written); 2 on usage errors.
@@ -89,6 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cascade", action="store_true",
                    help="hoàn tác cả các lô phụ thuộc (mới nhất trước)")
     p.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ hoàn tác gì")
+    p = sub.add_parser("report", help="dự thảo báo cáo sơ kết/tổng kết (Word .docx)")
+    p.add_argument("--as-of", required=True, help="ngày số liệu, YYYY-MM-DD")
+    p.add_argument("--communes", help="mã xã, phường, cách nhau bởi dấu phẩy (mặc định: "
+                                      "toàn tỉnh)")
+    p.add_argument("--format", choices=["party", "state"], default="party",
+                   help="party: thể thức văn bản của Đảng (mặc định); state: NĐ 30/2020")
+    p.add_argument("--kind", choices=["so_ket", "tong_ket"], default="so_ket")
+    p.add_argument("--out", required=True, help="tệp .docx ghi ra")
+    _db_arg(p)
     return parser
 
 
@@ -262,9 +272,43 @@ def cmd_rollback(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"history": cmd_history, "rollback": cmd_rollback, "import": cmd_import, "query": cmd_query, "demo": cmd_demo,
+def cmd_report(args) -> int:
+    import datetime as dt
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of)
+    except ValueError:
+        print(f"--as-of phải là ngày YYYY-MM-DD: «{args.as_of}»", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.out)
+    if out.suffix.lower() != ".docx" or not out.parent.is_dir():
+        print(f"--out phải là tệp .docx trong một thư mục có sẵn: «{args.out}»", file=sys.stderr)
+        return EXIT_USAGE
+    from dashboard.access import audit
+    from dashboard.access.principal import LOCAL
+    from dashboard.output import report
+
+    db = _open(args)
+    principal = LOCAL   # the command line runs as the local administrator
+    try:
+        data = report.report_docx(db, as_of, args.communes, principal, args.format, args.kind)
+    except report.ReportError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except (PermissionError, report.NoData) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_DATA
+    out.write_bytes(data)
+    detail = report.audit_detail(as_of, args.communes, args.format, args.kind)
+    audit.record(db, principal, "export", f"{detail} file={out.name}")
+    print(f"Đã ghi {out}")
+    return EXIT_OK
+
+
+COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
-            "docs": cmd_docs}
+            "docs": cmd_docs, "history": cmd_history, "rollback": cmd_rollback,
+            "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

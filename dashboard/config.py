@@ -97,6 +97,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("top_gaps", 10, "communes", "communes listed as the largest gaps", group="analysis"),
     Setting("evaluation_horizons", (6, 12, 24), "months",
             "months since start at which coverage is compared", group="analysis"),
+    # -- written report (Báo cáo sơ kết / tổng kết) -----------------------------------------
+    Setting("report_issuer", "BAN DÂN VẬN", "text",
+            "issuing body of the Party-format report, under «TỈNH ỦY …» (e.g. BAN TUYÊN GIÁO "
+            "VÀ DÂN VẬN where the boards have merged)", "DASHBOARD_REPORT_ISSUER", "report"),
+    Setting("report_issuer_symbol", "BDVTU", "text",
+            "the issuing body's symbol in the number «Số …-BC/BDVTU»",
+            "DASHBOARD_REPORT_SYMBOL", "report"),
+    Setting("report_place", "", "text",
+            "place in «<place>, ngày … tháng … năm …»; empty = the province's (or commune's) "
+            "name from the units", "DASHBOARD_REPORT_PLACE", "report"),
+    Setting("report_low_coverage_pct", 50.0, "%",
+            "coverage below which a village with cells is called under-covered (also a band "
+            "of the report's communes table)", group="report"),
+    Setting("report_very_low_coverage_pct", 20.0, "%",
+            "lowest band of the report's communes table (communes with cells below it)",
+            group="report"),
+    Setting("report_names_listed", 10, "units",
+            "names listed in a sentence or a priority table before «và … khác»", group="report"),
+    Setting("report_font_size", 14, "pt", "body text size (the rules allow 13–14 or 14–15)",
+            group="report"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

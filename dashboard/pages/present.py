@@ -7,8 +7,10 @@ import html
 
 import streamlit as st
 
+from dashboard.access import audit
+from dashboard.access.principal import LOCAL
 from dashboard.i18n import fmt
-from dashboard.output import pack, slides
+from dashboard.output import pack, report, slides
 from dashboard.web import ui, urlstate
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -200,6 +202,23 @@ with st.expander("Ghi chú cho người trình bày", expanded=not full):
     st.text(s.notes)
     if s.queries:
         st.caption("Số liệu từ truy vấn: " + ", ".join(f"`queries/{q}.sql`" for q in s.queries))
+# -- written report: a draft «Báo cáo sơ kết» in Word (dashboard/output/report.py) --------------
+principal = LOCAL   # the signed-in user once logins exist (dashboard/access)
+if principal.can("export"):
+    with st.expander("Dự thảo báo cáo sơ kết (Word)"):
+        style = st.radio("Thể thức", report.STYLES, format_func=report.STYLE_LABELS.get,
+                         horizontal=True, key="report_style")
+
+        def report_bytes() -> bytes:
+            data = report.report_docx(db, f["as_of"], f["communes"], principal, style)
+            audit.record(db, principal, "export", report.audit_detail(
+                f["as_of"], f["communes"], style, "so_ket"), address=st.context.ip_address)
+            return data
+        st.download_button("Tải dự thảo báo cáo (.docx)", icon=":material/description:",
+                           data=report_bytes, file_name=report.file_name(f["as_of"], f["communes"]),
+                           mime=report.DOCX_MIME, key="present_report", on_click="ignore",
+                           help="Báo cáo theo thể thức văn bản, số liệu đúng bộ lọc đang chọn; "
+                                "phần tô vàng do cán bộ bổ sung")
 if not full:
     st.caption("Phím tắt: → hoặc dấu cách sang trang, ← lùi trang, Home/End trang đầu/cuối, "
                "F toàn màn hình, Esc thoát trình chiếu. Số liệu tính đến "

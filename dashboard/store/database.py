@@ -115,6 +115,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
+        from dashboard.access import audit
         from dashboard.store import analytics, migrations, queries, reference
 
         with self.write_lock:
@@ -122,6 +123,8 @@ class Database:
             try:
                 migrations.upgrade(cur)   # dataset tables and boundaries, versioned
                 for stmt in SYSTEM_DDL:
+                    cur.execute(stmt)
+                for stmt in audit.DDL:   # audit_log (dashboard/access/audit.py)
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())
             finally:
