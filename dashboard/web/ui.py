@@ -18,7 +18,7 @@ import streamlit as st
 from dashboard import config, contract, store
 from dashboard.i18n import fmt
 from dashboard.output import exports
-from dashboard.store import queries
+from dashboard.store import province, queries
 
 LOG = logging.getLogger("dashboard")
 FILTER_KEY = "_filters"
@@ -60,8 +60,8 @@ def communes(as_of: dt.date | None = None) -> pd.DataFrame:
 
 
 def province_name() -> str:
-    names = communes().province_name.dropna()
-    return names.iloc[0] if len(names) else ""
+    """What the data covers (the chosen province on a national board), for titles."""
+    return province.title(get_db(), st.query_params.get("province"))
 
 
 def _param_list(name: str) -> list[str]:
@@ -83,6 +83,8 @@ def sidebar_filters() -> dict:
                               key="f_as_of", min_value=dt.date(2000, 1, 1),
                               max_value=dt.date(2100, 12, 31))
         cs = communes(as_of)   # phases as they stood at the chosen date
+        prov, prov_name = _province_filter(cs)
+        cs = province.communes_in(cs, prov)
         names = dict(zip(cs.unit_code, cs.unit_name))
         phases = st.multiselect("Giai đoạn của xã", list(PHASE_LABELS),
                                 default=[p for p in _param_list("phase") if p in PHASE_LABELS],
@@ -94,18 +96,39 @@ def sidebar_filters() -> dict:
                                 key="f_communes", placeholder="Tất cả xã, phường")
     # effective commune list for queries: the chosen communes, narrowed by phase
     effective = None
+    if prov and not (chosen or phases):
+        effective = list(cs.unit_code) or ["__none__"]
     if chosen or phases:
         pool = cs if not chosen else cs[cs.unit_code.isin(chosen)]
         if phases:
             pool = pool[pool.phase.isin(phases)]
         effective = list(pool.unit_code) or ["__none__"]
-    _sync_url({"as_of": as_of.isoformat() if as_of != dt.date.today() else None,
+    _sync_url({"province": prov,
+               "as_of": as_of.isoformat() if as_of != dt.date.today() else None,
                "phase": ",".join(phases) or None, "communes": ",".join(chosen) or None})
     with st.sidebar:
         copy_link_button()
-    state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen}
+    state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen,
+             "province": prov, "province_name": prov_name}
     st.session_state[FILTER_KEY] = state
     return state
+
+
+def _province_filter(cs: pd.DataFrame) -> tuple[str | None, str | None]:
+    """'Tỉnh, thành phố' when the data holds several provinces (a national board); the
+    choice is kept in the URL (?province=04) and maps to its communes in province.py."""
+    found = cs.dropna(subset=["province_code"]).drop_duplicates("province_code")
+    options = dict(zip(found.province_code, found.province_name))
+    if len(options) < 2:
+        return None, None
+    wanted = st.query_params.get("province")
+    codes = sorted(options, key=lambda c: options[c])
+    choice = st.selectbox("Tỉnh, thành phố", [None, *codes],
+                          index=1 + codes.index(wanted) if wanted in options else 0,
+                          format_func=lambda c: (f"Tất cả ({len(codes)} tỉnh, thành phố)"
+                                                 if c is None else options[c]),
+                          key="f_province")
+    return choice, options.get(choice)
 
 
 def _sync_url(values: dict) -> None:
@@ -126,6 +149,8 @@ def filters() -> dict:
 def filter_caption(f: dict | None = None) -> str:
     f = f or filters()
     parts = [f"Số liệu tính đến {fmt.date(f['as_of'])}"]
+    if f.get("province_name"):
+        parts.append(f["province_name"])
     if f.get("phases"):
         parts.append("giai đoạn: " + ", ".join(PHASE_LABELS[p] for p in f["phases"]))
     if f.get("chosen"):
@@ -222,9 +247,9 @@ def copy_link_button(key: str = "sidebar") -> None:
 # --- banners, KPI cards, charts, tables ----------------------------------------------------
 
 def demo_banner() -> None:
-    if get_db().is_demo():
-        st.warning("**Dữ liệu mẫu — số liệu giả lập.** Tỉnh Bắc Ninh với 99 xã, phường thật "
-                   "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.")
+    text = province.demo_text(get_db())
+    if text:
+        st.warning(text)
 
 
 def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False):
