@@ -1,4 +1,5 @@
 """Dữ liệu: upload (check → confirm → commit), import history with rollback, templates."""
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -79,8 +80,12 @@ def _show_report(report: ingest.ImportReport, data: bytes, key: str) -> None:
             with d2:
                 stem = Path(report.file_name).stem
                 _xlsx_button("⬇ Tải các dòng bị từ chối (Excel)",
-                             exports.to_xlsx_bytes(report.rejected_rows),
-                             f"{stem}_dong_bi_tu_choi.xlsx", key=f"{key}_rej", width="stretch")
+                             exports.to_xlsx_bytes(report.rejected_rows, meta=exports.sheet_meta(
+                                 None, "các dòng bị từ chối khi kiểm tra",
+                                 f"tệp «{report.file_name}» tải lên")),
+                             exports.file_name(f"{stem} dong bi tu choi", "xlsx",
+                                               dt.date.today()), key=f"{key}_rej",
+                             width="stretch")
 
 
 def _check(dataset, data, name, choices, old_codes, progress=None):

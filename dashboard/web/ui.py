@@ -146,6 +146,23 @@ def filters() -> dict:
                                                 "phases": [], "chosen": []}
 
 
+def filter_text(f: dict | None = None) -> str:
+    """The filters in words, without the date (for the top lines of a downloaded sheet)."""
+    f = f or filters()
+    parts = []
+    if f.get("province_name"):
+        parts.append(f["province_name"])
+    if f.get("phases"):
+        parts.append("giai đoạn của xã: " + ", ".join(PHASE_LABELS[p] for p in f["phases"]))
+    if f.get("chosen"):
+        cs = communes(f["as_of"])
+        names = dict(zip(cs.unit_code, cs.unit_name))
+        shown = [names.get(c, c) for c in f["chosen"][:10]]
+        more = len(f["chosen"]) - len(shown)
+        parts.append("xã: " + ", ".join(shown) + (f" và {fmt.number(more)} xã khác" if more else ""))
+    return "; ".join(parts)
+
+
 def filter_caption(f: dict | None = None) -> str:
     f = f or filters()
     parts = [f"Số liệu tính đến {fmt.date(f['as_of'])}"]
@@ -277,8 +294,23 @@ def style_figure(fig, height: int | None = None):
     return fig
 
 
+# what a chart shows, for its PNG's name, where the page passes no title and the chart has
+# neither a title nor a named query
+CHART_SUBJECTS = {"cov_hist_members": "Phân bố số thành viên mỗi tổ",
+                  "cov_hist_hpm": "Phân bố số hộ mỗi thành viên",
+                  "cov_top": "Xã độ phủ cao nhất", "cov_bottom": "Xã độ phủ thấp nhất",
+                  "ev_sizes": "Quy mô các nhóm xã", "ev_event": "Chỉ số theo tháng từ khi bắt đầu",
+                  "pc_villages_chart": "Độ phủ các thôn của xã"}
+
+
+def _chart_subject(fig, key: str, query: str | None, title: str | None) -> str:
+    text = getattr(getattr(fig.layout, "title", None), "text", None)
+    return (title or text or CHART_SUBJECTS.get(key)
+            or (queries.get(query).title if query else key.replace("_", " ")))
+
+
 def chart(fig, key: str, query: str | None = None, params: dict | None = None,
-          height: int | None = None, png: bool = True) -> None:
+          height: int | None = None, png: bool = True, title: str | None = None) -> None:
     """A chart in Vietnamese style, its PNG download (rendered offline by kaleido with the
     local Chromium, only when clicked) and 'Xem SQL'."""
     styled = style_figure(fig, height)
@@ -287,7 +319,9 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
         from dashboard.output import pack
 
         st.download_button("Ảnh PNG", data=lambda: pack.figure_png(styled),
-                           file_name=f"{exports.file_stem(key)}.png", mime="image/png",
+                           file_name=exports.file_name(_chart_subject(fig, key, query, title),
+                                                       "png", filters()["as_of"]),
+                           mime="image/png",
                            key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
         sql_expander(query, params or {}, key=key)
@@ -335,15 +369,45 @@ def _sql_page_exists() -> bool:
     return _page_exists("sql.py")
 
 
+def download_meta(name: str | None = None, f: dict | None = None) -> list[tuple[str, str]]:
+    """As-of date, filters and source: the top lines of every downloaded sheet."""
+    f = f or filters()
+    source = "Bảng điều khiển Dân vận"
+    if province_name():
+        source += " · " + province_name()
+    try:
+        q = queries.get(name) if name else None
+    except KeyError:
+        q = None
+    if q is not None:
+        source += f" · truy vấn có tên «{q.name}» ({q.title})"
+    return exports.sheet_meta(f["as_of"], filter_text(f), source)
+
+
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
-    """CSV (UTF-8 with BOM) and XLSX downloads, built only when clicked."""
-    stem = exports.file_stem(title or name)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
-                       key=f"{key}_csv", width="stretch", on_click="ignore")
-    c2.download_button("⬇ Excel", lambda: exports.to_xlsx_bytes(df, title=title),
-                       f"{stem}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", width="stretch",
-                       on_click="ignore")
+    """CSV for Excel (';', decimal comma, BOM), XLSX with its as-of date, filters and source
+    on the first rows, and the machine-readable CSV for analysts; built only when clicked;
+    dated, meaningful file names."""
+    f = filters()
+    try:
+        subject = title or queries.get(name).title
+    except KeyError:
+        subject = name
+    c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
+    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df),
+                       exports.file_name(subject, "csv", f["as_of"]), "text/csv",
+                       key=f"{key}_csv", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["excel-vi"])
+    c2.download_button("⬇ Excel",
+                       lambda: exports.to_xlsx_bytes(df, title=subject,
+                                                     meta=download_meta(name, f)),
+                       exports.file_name(subject, "xlsx", f["as_of"]), exports.XLSX_MIME,
+                       key=f"{key}_xlsx", width="stretch", on_click="ignore")
+    c3.download_button("⬇ CSV máy đọc", lambda: exports.to_csv_bytes(df, "plain"),
+                       exports.file_name(subject + " may doc", "csv", f["as_of"]), "text/csv",
+                       key=f"{key}_csv_plain", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["plain"] + ", ngày dạng ISO — như "
+                            "dòng lệnh, cho phân tích bằng máy")
 
 def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
           title: str | None = None, column_config: dict | None = None,
