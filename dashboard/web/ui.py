@@ -269,8 +269,16 @@ def demo_banner() -> None:
         st.warning(text)
 
 
-def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False):
-    text = fmt.percent(value) if pct else fmt.number(value, digits)
+def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False,
+           topic: str | None = None):
+    """A KPI card; its '?' links to the metric's topic in «Hướng dẫn» (by label, or topic=).
+    A text value (e.g. '12 / 56') is shown as given."""
+    from dashboard.output import guide
+
+    text = value if isinstance(value, str) else (fmt.percent(value) if pct
+                                                 else fmt.number(value, digits))
+    if _page_exists("guide.py"):
+        help = guide.help_link(topic or guide.topic_for(label), help)
     st.metric(label, text, help=help)
 
 
