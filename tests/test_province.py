@@ -184,3 +184,63 @@ def test_same_name_in_other_case_is_stored_official_without_warning(empty_db):
     data = "Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên\n01294,xã lý bôn,Xã,04\n"
     r = ingest.import_bytes(empty_db, "units", data.encode(), "x.csv")
     assert r.committed and not r.warnings and r.unchanged == 1
+
+
+# --- the pages: the Data page's province block and the shared province filter ---------------
+
+@pytest.fixture
+def two_provinces(demo_copy, monkeypatch):
+    """The demo (Bắc Ninh) plus Cao Bằng's official units: a national board's database."""
+    db = store.Database(demo_copy)
+    province.create_from_reference(db, "04")
+    db.close()
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    return demo_copy
+
+
+def test_sidebar_offers_a_province_choice_kept_in_the_url(two_provinces):
+    from conftest import run_page
+
+    at = run_page("../pages/overview.py", province="04")
+    box = at.selectbox(key="f_province")
+    assert box.value == "04" and len(box.options) == 3          # all, Bắc Ninh, Cao Bằng
+    assert at.query_params["province"] == ["04"] or at.query_params["province"] == "04"
+    assert any("Tỉnh Cao Bằng" in c.value for c in at.caption)
+    values = {m.label: m.value for m in at.metric}
+    assert values["Xã có tổ"] == "0 / 56"                       # Cao Bằng's communes only
+    commune_choices = at.multiselect(key="f_communes").options
+    assert len(commune_choices) == 56
+    at = run_page("../pages/overview.py")
+    assert {m.label: m.value for m in at.metric}["Xã có tổ"].endswith("/ 155")
+    # the demo banner says the data is mixed and where to clear it
+    assert any("Cao Bằng" in w.value and "Bắt đầu với tỉnh của bạn" in w.value
+               for w in at.warning)
+
+
+def test_one_province_shows_no_province_choice(demo_copy, monkeypatch):
+    from conftest import run_page
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = run_page("../pages/overview.py")
+    assert not [s for s in at.selectbox if s.key == "f_province"]
+
+
+def test_data_page_clears_the_demo_and_starts_cao_bang(demo_copy, monkeypatch):
+    from conftest import run_page
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = run_page("../pages/data.py")
+    assert at.expander[0].label == "Bắt đầu với tỉnh của bạn"
+    start = at.button(key="setup_start")
+    assert start.disabled                                        # no province, not confirmed
+    at.selectbox(key="setup_province").set_value("04").run()
+    assert at.button(key="setup_start").disabled                 # not confirmed yet
+    at.checkbox(key="setup_sure").check().run()
+    at.button(key="setup_start").click().run()
+    assert not at.exception
+    assert any("Tạo Tỉnh Cao Bằng và 56 xã, phường chính thức" in s.value for s in at.success)
+    assert not at.warning or all("Dữ liệu mẫu" not in w.value for w in at.warning)
+    db = store.Database(demo_copy)
+    assert db.table_count("units") == 57 and db.table_count("cells") == 0
+    assert not db.is_demo()
+    db.close()

@@ -539,6 +539,8 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
         file_levels = dict(zip(parsed.unit_code, parsed.level))
         all_levels = {**known, **{k: v for k, v in file_levels.items() if k and v}}
         conv.prepare([resolve_code(c, all_levels) for c in parsed.parent_code], all_levels)
+        hh_label = ds.column("households").label
+        reported = {(p.row, p.column) for p in report.problems if p.column == hh_label}
         parents = []
         for idx, r in _rows(parsed):
             p = resolve_code(r.parent_code, all_levels)
@@ -559,7 +561,8 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
                     f"«{contract.enum_label(contract.LEVELS, all_levels[p])}»")
             elif p and LEVEL_RANK[all_levels[p]] >= LEVEL_RANK[r.level]:
                 err(idx, "parent_code", r.parent_code, "đơn vị cấp trên phải ở cấp cao hơn")
-            if r.level == "village" and r.households is None and r.unit_code:
+            if r.level == "village" and r.households is None and r.unit_code and \
+                    (int(rows[idx]), hh_label) not in reported:   # unreadable: said once
                 err(idx, "households", "", "số hộ là bắt buộc với thôn/tổ dân phố")
             if p == r.unit_code and p:
                 err(idx, "parent_code", r.parent_code, "đơn vị không thể là cấp trên của chính nó")

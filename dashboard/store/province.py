@@ -126,7 +126,7 @@ class ResetResult:
         from dashboard.i18n import fmt
 
         total = sum(self.rows_deleted.get(t, 0) for t in DATA_TABLES)
-        lines = [f"Đã xóa toàn bộ dữ liệu: {fmt.number(total)} dòng ("
+        lines = [] if not self.rows_deleted else [f"Đã xóa toàn bộ dữ liệu: {fmt.number(total)} dòng ("
                  + ", ".join(f"{TABLE_LABELS[t]} {fmt.number(n)}"
                              for t, n in self.rows_deleted.items() if t in DATA_TABLES)
                  + f"), {fmt.number(self.rows_deleted.get('batches', 0))} lô nhập và "
@@ -152,6 +152,12 @@ def reset(db, province_code: str | None = None, created_by: str | None = None) -
     result = ResetResult()
     archives = [p for p in db.df("SELECT archive_path FROM batches").archive_path
                 if isinstance(p, str) and p]
+    counts = {t: db.table_count(t) for t in (*DATA_TABLES, *HISTORY_TABLES)}
+    if not any(counts.values()) and not db.is_demo():   # nothing to delete: a new database
+        if prov is not None:
+            result.province_code, result.province_name = prov.province_code, prov.province_name
+            result.units_report = create_from_reference(db, prov.province_code, created_by)
+        return result
     with db.transaction() as cur:
         for t in (*DATA_TABLES, *HISTORY_TABLES):
             result.rows_deleted[t] = int(cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
