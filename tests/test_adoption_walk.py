@@ -202,6 +202,24 @@ def test_cao_bang_from_an_empty_database_to_the_meeting_pack(page1366, tmp_path)
         assert _metric(page, "Tổng số hộ") == f"{facts['households']:,}".replace(",", ".")
         assert _metric(page, "Tổ đang hoạt động") == str(cfacts["cells"])
         page.screenshot(path=str(SHOTS / "adoption_overview.png"))
+        # downloads a clerk can open: dated names, the sheet says what it holds
+        today = dt.date.today().isoformat()
+        with page.expect_download() as info:
+            page.locator(".st-key-cov_table_xlsx button").click()
+        assert info.value.suggested_filename == f"do-phu-theo-xa_{today}.xlsx"
+        sheet = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
+        top = [sheet.cell(r, 1).value for r in range(1, 5)]
+        assert top[0] == "Độ phủ theo xã" and top[1].startswith("Số liệu tính đến: ")
+        assert top[3].startswith("Nguồn: Bảng điều khiển Dân vận · Tỉnh Cao Bằng")
+        with page.expect_download() as info:
+            page.locator(".st-key-cov_table_csv").get_by_role("button", name="⬇ CSV",
+                                                              exact=True).click()
+        csv_text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+        assert csv_text.splitlines()[0].count(";") >= 5
+        with page.expect_download(timeout=120_000) as info:
+            page.locator(".st-key-growth_png button").click()
+        assert info.value.suggested_filename == \
+            f"to-va-thanh-vien-theo-thang-thi-diem-va-nhan-rong_{today}.png"
         # the KPI '?' leads to the guide
         page.goto(url + "/huong-dan?muc=coverage_pct")
         wait_for_app(page)
@@ -237,3 +255,42 @@ def test_cao_bang_from_an_empty_database_to_the_meeting_pack(page1366, tmp_path)
     assert kpi.communes == 56 and kpi.cells == cfacts["cells"]
     assert kpi.households == facts["households"]
     db.close()
+
+
+def test_demo_database_asks_before_mixing_provinces(demo_copy, page1366, tmp_path):
+    """On the demo, a Cao Bằng units file is not written until the user confirms; once two
+    provinces are held, the shared filters offer the province choice (kept in the URL) and
+    the KPI '?' leads to the guide."""
+    proc, url = start_app(demo_copy)
+    page = page1366
+    try:
+        page.goto(url + "/du-lieu")
+        wait_for_app(page)
+        assert page.get_by_text("Cơ sở dữ liệu đang chứa dữ liệu mẫu").count() == 1
+        page.screenshot(path=str(SHOTS / "adoption_data_demo.png"))
+        units = tmp_path / "cao_bang.csv"
+        reference.units_frame("04").to_csv(units, index=False)
+        _upload(page, units)
+        assert page.get_by_text("Tệp này thuộc Tỉnh Cao Bằng").count() == 1
+        button = page.get_by_role("button", name="Ghi vào cơ sở dữ liệu")
+        assert button.is_disabled()
+        page.screenshot(path=str(SHOTS / "adoption_other_province.png"), full_page=True)
+        page.get_by_text("Tôi xác nhận ghi dữ liệu của Tỉnh Cao Bằng").click()
+        wait_for_app(page)
+        _commit(page)
+
+        page.goto(url + "/?province=04")
+        wait_for_app(page)
+        assert page.get_by_role("combobox", name="Tỉnh, thành phố").count() == 1
+        assert _metric(page, "Xã có tổ") == "0 / 56"
+        assert "Ban Dân vận · Tỉnh Cao Bằng" in page.inner_text("body")
+        page.locator("[data-testid='stMetric']").filter(has_text="Độ phủ hộ gia đình").first \
+            .locator("[data-testid='stTooltipIcon']").hover()
+        link = page.get_by_role("link", name="Cách tính và ví dụ trong Hướng dẫn")
+        link.wait_for(timeout=10_000)
+        assert link.get_attribute("href").endswith("huong-dan?muc=coverage_pct")
+        page.screenshot(path=str(SHOTS / "adoption_national_filter.png"))
+        assert page.external_requests == []
+    finally:
+        proc.terminate()
+        proc.wait(20)
