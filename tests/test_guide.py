@@ -78,3 +78,13 @@ def test_guide_page_opens_the_asked_topic_first(on_demo):
     assert heads[0] == "Độ phủ hộ gia đình"
     assert len(heads) == len(guide.topics())
     assert [t.label for t in at.tabs] == ["Chỉ số", "Định mức", "Phương pháp"]
+
+
+def test_the_example_leaves_no_file_behind(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    guide.example.cache_clear()
+    try:
+        guide.example()
+    finally:
+        guide.example.cache_clear()
+    assert list(tmp_path.iterdir()) == []

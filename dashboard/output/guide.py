@@ -56,10 +56,14 @@ class Topic:
 @lru_cache(maxsize=1)
 def example() -> dict:
     """The tiny example province, imported and queried by the product's own code."""
+    import tempfile
+    from pathlib import Path
+
     from dashboard import ingest, store
     from dashboard.store import queries
 
-    db = store.Database(":memory:")
+    folder = tempfile.TemporaryDirectory(prefix="huong_dan_")   # its archive goes with it
+    db = store.Database(Path(folder.name) / "vi_du.duckdb")
     try:
         for name, text in (("units", EXAMPLE_UNITS), ("cells", EXAMPLE_CELLS),
                            ("models", EXAMPLE_MODELS)):
@@ -80,6 +84,7 @@ def example() -> dict:
         }
     finally:
         db.close()
+        folder.cleanup()
 
 
 def _n(v, d: int = 0) -> str:
