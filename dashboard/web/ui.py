@@ -61,7 +61,8 @@ def communes(as_of: dt.date | None = None) -> pd.DataFrame:
 
 def province_name() -> str:
     """What the data covers (the chosen province on a national board), for titles."""
-    return province.title(get_db(), st.query_params.get("province"))
+    chosen = st.session_state.get("f_province", st.query_params.get("province"))
+    return province.title(get_db(), chosen)
 
 
 def _param_list(name: str) -> list[str]:
