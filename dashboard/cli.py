@@ -4,6 +4,7 @@
     python -m dashboard query NAME [--db PATH] [--param KEY=VALUE ...] [--format csv|json]
     python -m dashboard demo [--db PATH] [--force]
     python -m dashboard units-from-reference PROVINCE_CODE [--db PATH]
+    python -m dashboard reset [--province CODE] [--db PATH] [--force]
     python -m dashboard sql "SELECT …" [--db PATH] [--format csv|json]
     python -m dashboard docs
     python -m dashboard history [--db PATH] [--format csv|json]
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tệp dùng mã xã cũ (trước 01/07/2025)")
     p.add_argument("--choose", action="append", default=[], metavar="MÃ_CŨ=MÃ_MỚI",
                    help="chọn xã mới cho một xã cũ bị chia (lặp lại được)")
+    p.add_argument("--other-province", action="store_true",
+                   help="ghi cả khi tệp thuộc tỉnh khác với dữ liệu hiện có")
 
     p = sub.add_parser("query", help="chạy một truy vấn có tên trong queries/")
     p.add_argument("name")
@@ -73,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="tạo tỉnh và các xã chính thức (2025) từ danh mục tham chiếu")
     p.add_argument("province_code")
     _db_arg(p)
+
+    p = sub.add_parser("reset", help="xóa toàn bộ dữ liệu (cả dữ liệu mẫu) và bắt đầu với "
+                                     "một tỉnh từ danh mục chính thức")
+    p.add_argument("--province", metavar="MÃ", help="mã tỉnh 2025 (2 chữ số), ví dụ 04 = "
+                                                    "Cao Bằng; tạo tỉnh và các xã chính thức")
+    _db_arg(p)
+    p.add_argument("--force", action="store_true",
+                   help="xóa cả khi cơ sở dữ liệu đang chứa dữ liệu thật (không phải mẫu)")
 
     p = sub.add_parser("sql", help="chạy một câu lệnh SELECT trong môi trường an toàn")
     from dashboard import sandbox
@@ -149,8 +160,13 @@ def cmd_import(args) -> int:
     db = _open(args)
     report = ingest.import_file(db, args.dataset, args.file, dry_run=args.dry_run,
                                 valid_rows_only=args.valid_rows_only,
-                                legacy_choices=choices, legacy_codes=args.old_codes)
+                                legacy_choices=choices, legacy_codes=args.old_codes,
+                                allow_other_province=args.other_province)
     print(report.summary_text())
+    if report.needs_confirmation and not args.dry_run:
+        print("Chưa ghi: tệp thuộc tỉnh khác với dữ liệu hiện có. Thêm --other-province để "
+              "ghi, hoặc chạy `python -m dashboard reset --province MÃ` để bắt đầu lại.")
+        return EXIT_DATA
     return EXIT_OK if report.ok else EXIT_DATA
 
 
@@ -222,9 +238,26 @@ def cmd_units_from_reference(args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"units_reference_{frame.unit_code.iloc[0]}.csv"
         frame.to_csv(path, index=False, encoding="utf-8")
-        report = ingest.import_file(db, "units", path)
+        report = ingest.import_file(db, "units", path, allow_other_province=True)
     print(report.summary_text())
     return EXIT_OK if report.ok else EXIT_DATA
+
+
+def cmd_reset(args) -> int:
+    from dashboard.store import province
+
+    if args.province and province.reference.province(args.province) is None:
+        print(f"Không có tỉnh mã «{args.province}» trong danh mục 2025 (34 tỉnh, thành phố).",
+              file=sys.stderr)
+        return EXIT_USAGE
+    db = _open(args)
+    if province.holds_real_data(db) and not args.force:
+        print(f"Cơ sở dữ liệu {db.path} đang chứa dữ liệu thật; thêm --force để xóa.",
+              file=sys.stderr)
+        return EXIT_DATA
+    result = province.reset(db, args.province)
+    print(result.summary_text())
+    return EXIT_OK if result.ok else EXIT_DATA
 
 
 def cmd_sql(args) -> int:
@@ -308,7 +341,7 @@ def cmd_report(args) -> int:
 COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
             "docs": cmd_docs, "history": cmd_history, "rollback": cmd_rollback,
-            "report": cmd_report}
+            "report": cmd_report, "reset": cmd_reset}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
             group="ingest"),
     Setting("template_validated_rows", 5000, "rows",
             "rows of an Excel template that carry drop-down lists", group="ingest"),
+    Setting("name_typo_ratio", 80, "similarity 0–100",
+            "a unit name this close to its official name is a typo (stored under the official "
+            "name without asking to check the code)", group="ingest"),
     # -- tables and exports ---------------------------------------------------------------
     Setting("query_cache_entries", 128, "results",
             "named-query results kept in memory, shared by every session (keyed by the data "

@@ -370,4 +370,4 @@ def test_demo_coverage_slide_is_the_map(demo_db, tmp_path):
 
 
 def test_file_name():
-    assert pack.file_name(dt.date(2025, 6, 30), "pptx") == "hoi-nghi-danh-gia-2025-06-30.pptx"
+    assert pack.file_name(dt.date(2025, 6, 30), "pptx") == "hoi-nghi-danh-gia_2025-06-30.pptx"

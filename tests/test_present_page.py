@@ -167,7 +167,7 @@ def test_powerpoint_download_from_the_page(app_server, browser_page):
     with page.expect_download(timeout=120_000) as info:
         page.locator(".st-key-present_pptx button:visible").click()
     download = info.value
-    assert download.suggested_filename == "hoi-nghi-danh-gia-2025-06-30.pptx"
+    assert download.suggested_filename == "hoi-nghi-danh-gia_2025-06-30.pptx"
     prs = Presentation(io.BytesIO(Path(download.path()).read_bytes()))
     assert len(prs.slides) == 7
     titles = [next(sh for sh in s.shapes if sh.name == "Title").text_frame.text

@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dashboard import contract
+from dashboard import config, contract
 from dashboard.contract import CODE_WIDTH, LEVEL_RANK, Column, Dataset
 from dashboard.i18n.text import fold, fold_words
 from dashboard.ingest import readers, values
@@ -61,6 +61,8 @@ class ImportReport:
     raw: readers.RawTable | None = None
     conversions: list = field(default_factory=list)   # legacy.Conversion: old codes converted
     splits: list = field(default_factory=list)        # legacy.LegacyCommune awaiting a choice
+    other_provinces: list = field(default_factory=list)   # (code, name) not in the data yet
+    needs_confirmation: bool = False  # other provinces found and not confirmed: not written
 
     @property
     def errors(self) -> list[Problem]:
@@ -583,6 +585,8 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
         file_levels = dict(zip(parsed.unit_code, parsed.level))
         all_levels = {**known, **{k: v for k, v in file_levels.items() if k and v}}
         conv.prepare([resolve_code(c, all_levels) for c in parsed.parent_code], all_levels)
+        hh_label = ds.column("households").label
+        reported = {(p.row, p.column) for p in report.problems if p.column == hh_label}
         parents = []
         for idx, r in _rows(parsed):
             p = resolve_code(r.parent_code, all_levels)
@@ -603,7 +607,8 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
                     f"«{contract.enum_label(contract.LEVELS, all_levels[p])}»")
             elif p and LEVEL_RANK[all_levels[p]] >= LEVEL_RANK[r.level]:
                 err(idx, "parent_code", r.parent_code, "đơn vị cấp trên phải ở cấp cao hơn")
-            if r.level == "village" and r.households is None and r.unit_code:
+            if r.level == "village" and r.households is None and r.unit_code and \
+                    (int(rows[idx]), hh_label) not in reported:   # unreadable: said once
                 err(idx, "households", "", "số hộ là bắt buộc với thôn/tổ dân phố")
             if p == r.unit_code and p:
                 err(idx, "parent_code", r.parent_code, "đơn vị không thể là cấp trên của chính nó")
@@ -657,19 +662,51 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
 
 
 def _warn_reference_names(db, parsed, report, rows):
+    """A commune or province whose code is in the official 2025 list is stored under its
+    official name: the code is what every figure joins on and the list is the law, so a
+    typed variant ("Xã Lý Bônh" for 04123 «Xã Lý Bôn») would only split one unit into two
+    spellings. A name that differs is reported (warning) with the official name it is
+    stored as; a name that is not even close suggests checking the code."""
+    from rapidfuzz import fuzz
+
     ref = db.df("SELECT commune_code, commune_name FROM ref_communes")
     names = dict(zip(ref.commune_code, ref.commune_name))
     prov = db.df("SELECT province_code, province_name FROM ref_provinces")
     names.update(zip(prov.province_code, prov.province_name))
+    fixed = []
     for idx, r in _rows(parsed):
-        if r.level in ("commune", "province") and r.unit_code in names and r.unit_name:
+        name = r.unit_name
+        if r.level in ("commune", "province") and r.unit_code in names and name:
             official = names[r.unit_code]
-            if fold(official) != fold(r.unit_name) and \
-                    fold(r.unit_name) not in fold(official):
-                report.problems.append(Problem(
-                    int(rows[idx]), "Tên đơn vị", r.unit_name,
-                    f"tên khác với danh mục chính thức: mã {r.unit_code} là «{official}»",
-                    severity="warning"))
+            if official != name:
+                same = fold(official) == fold(name) or fold(name) in fold(official)
+                if not same:
+                    close = fuzz.ratio(_strip_type(fold_words(official)),
+                                       _strip_type(fold_words(name))) >= NAME_TYPO_RATIO
+                    hint = "" if close else _code_hint(name, names)
+                    report.problems.append(Problem(
+                        int(rows[idx]), "Tên đơn vị", name,
+                        f"tên khác với danh mục chính thức: mã {r.unit_code} là «{official}»; "
+                        f"sẽ ghi theo tên chính thức «{official}»",
+                        suggestion=hint or f"Sửa tên trong tệp thành «{official}» cho khớp.",
+                        severity="warning"))
+                name = official
+        fixed.append(name)
+    parsed["unit_name"] = fixed
+
+
+NAME_TYPO_RATIO = config.get("name_typo_ratio")
+
+
+def _code_hint(name: str, names: dict[str, str]) -> str:
+    """'Kiểm tra lại mã: «Xã Khác» là mã 04567 trong danh mục.' when the typed name is an
+    official unit with another code."""
+    key = fold(name)
+    hits = [c for c, n in names.items() if fold(n) == key]
+    if hits:
+        return (f"Tên này khác hẳn: kiểm tra lại mã — «{names[hits[0]]}» là mã {hits[0]} "
+                "trong danh mục chính thức.")
+    return "Tên này khác hẳn: kiểm tra lại mã đơn vị."
 
 
 # --- compare and commit ---------------------------------------------------------------------
@@ -958,7 +995,7 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
                  dry_run: bool = False, valid_rows_only: bool = False,
                  created_by: str | None = None, progress=None,
                  legacy_choices: dict[str, str] | None = None,
-                 legacy_codes: bool = False) -> ImportReport:
+                 legacy_codes: bool = False, allow_other_province: bool = False) -> ImportReport:
     """Check a file and, unless dry_run or it has errors, commit it as one batch.
 
     The check runs without the write lock; only the commit holds it. When another write
@@ -966,13 +1003,19 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
     so a batch always records the state it replaced.
 
     legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
-    between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
+    between several new ones; legacy_codes: the file uses pre-2025 codes throughout;
+    allow_other_province: write a units file of a province the data does not hold yet
+    (otherwise the report asks for it: needs_confirmation, nothing written)."""
     ds = get_dataset(dataset)
     options = dict(progress=progress, legacy_choices=legacy_choices, legacy_codes=legacy_codes)
     version = db.data_version()
     report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
                                                valid_rows_only, **options)
+    if good is not None:
+        _check_other_provinces(db, ds, good, report, allow_other_province)
     if good is None or (report.errors and not valid_rows_only) or not len(good):
+        return report
+    if report.needs_confirmation and not dry_run:
         return report
     if dry_run and not (ds.name == "units" and (report.new or report.updated)):
         return report   # only a units file can break stored rows the checks above miss
@@ -983,6 +1026,9 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
             report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
                                                        valid_rows_only, **options)
             if good is None or (report.errors and not valid_rows_only) or not len(good):
+                return report
+            _check_other_provinces(db, ds, good, report, allow_other_province)
+            if report.needs_confirmation and not dry_run:
                 return report
         try:
             report.batch_id = write_batch(db, ds, good, status, before, report, data,
@@ -998,6 +1044,18 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
             return report
         report.committed = report.batch_id is not None
     return report
+
+
+def _check_other_provinces(db, ds, good, report, allowed: bool) -> None:
+    from dashboard.store import province
+
+    found = province.other_provinces(db, ds.name, good if len(good) else None)
+    report.other_provinces = found
+    if found:
+        report.needs_confirmation = not allowed
+        report.problems.append(Problem(None, None, "", province.other_province_message(db, found),
+                                       suggestion=province.OTHER_PROVINCE_HINT,
+                                       severity="warning"))
 
 
 def import_file(db: Database, dataset: str, path: str | Path, dry_run: bool = False,

@@ -1,10 +1,14 @@
-"""Table downloads: CSV (UTF-8 with BOM) and XLSX, neutralised against formula injection.
+"""Table downloads: CSV (UTF-8 with BOM) and XLSX, neutralised against formula injection,
+and the one function that names every downloaded file (`file_name`).
 
 Every table the app offers for download goes through `to_csv_bytes` / `to_xlsx_bytes`:
 
 - CSV is UTF-8 with a byte-order mark so Excel shows Vietnamese correctly when the file is
-  double-clicked; values are plain and machine-readable (`.` decimal point, ISO dates).
-- XLSX keeps numbers as numbers and dates as dates, header in bold, first row frozen.
+  double-clicked. The default dialect is the one Excel expects on a Vietnamese Windows
+  (`excel-vi`: `;` between fields, decimal comma, dates dd/mm/yyyy); the `plain` dialect is the
+  machine-readable one analysts script against (`,`, `.` decimal point, ISO dates — the CLI's).
+- XLSX keeps numbers as numbers and dates as dates, header in bold, header row frozen; the
+  first rows of the sheet say what it is: title, as-of date, filters and source (`meta`).
 - A text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`,
   or a tab / carriage return, possibly after leading spaces) is prefixed with an apostrophe,
   as OWASP recommends for CSV injection. Numbers, including negative ones, are left alone.
@@ -106,15 +110,35 @@ def _cleaned(df: pd.DataFrame, keep_dates: bool = False) -> pd.DataFrame:
     return neutralise_frame(out)
 
 
-def to_csv_bytes(df: pd.DataFrame, sep: str = ",") -> bytes:
-    """UTF-8 with BOM, header row, '.' decimal point, ISO dates, formulas neutralised."""
+# CSV dialects: name -> (field separator, decimal mark, date format)
+CSV_DIALECTS = {"excel-vi": (";", ",", "%d/%m/%Y"), "plain": (",", ".", "%Y-%m-%d")}
+CSV_DIALECT_LABELS = {"excel-vi": "CSV cho Excel (dấu ; và dấu phẩy thập phân)",
+                      "plain": "CSV dạng máy đọc (dấu , và dấu chấm thập phân)"}
+
+
+def to_csv_bytes(df: pd.DataFrame, dialect: str = "excel-vi", sep: str | None = None) -> bytes:
+    """UTF-8 with BOM, header row, formulas neutralised; separators, decimal mark and dates
+    of the dialect (see CSV_DIALECTS). No thousands separators in either dialect."""
+    field_sep, decimal, date_fmt = CSV_DIALECTS[dialect]
+    df = df.copy()
+    for col in df.columns:       # dates kept in object columns (DuckDB DATE -> datetime.date)
+        if df[col].dtype == object and dialect != "plain":
+            df[col] = df[col].map(lambda v: v.strftime(date_fmt)
+                                  if isinstance(v, dt.date) and not isinstance(v, dt.datetime)
+                                  else v)
     out = _cleaned(df)
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             if getattr(s.dt, "tz", None) is None and (s.dropna() == s.dropna().dt.normalize()).all():
-                out[col] = s.dt.strftime("%Y-%m-%d")
-    text = out.to_csv(index=False, sep=sep, lineterminator="\r\n")
+                out[col] = s.dt.strftime(date_fmt)
+            elif dialect != "plain":
+                out[col] = s.dt.strftime(date_fmt + " %H:%M:%S")
+        elif s.dtype == object and decimal != ".":     # decimals in mixed object columns
+            out[col] = s.map(lambda v: str(v).replace(".", decimal) if isinstance(v, float)
+                             else v)
+    text = out.to_csv(index=False, sep=sep or field_sep, decimal=decimal,
+                      lineterminator="\r\n")
     return (BOM + text).encode("utf-8")
 
 
@@ -141,16 +165,35 @@ def _excel_value(value):
     return str(value)
 
 
+def sheet_meta(as_of=None, filters: str | None = None, source: str | None = None,
+               generated: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """The lines written above a sheet's header: as-of date, filters, source, when."""
+    from dashboard.i18n import fmt
+
+    generated = generated or dt.datetime.now()
+    lines = []
+    if as_of is not None:
+        lines.append(("Số liệu tính đến", fmt.date(as_of)))
+    lines.append(("Bộ lọc", filters or "không lọc (toàn bộ dữ liệu)"))
+    if source:
+        lines.append(("Nguồn", source))
+    lines.append(("Tạo lúc", f"{fmt.date(generated.date())} {generated:%H:%M}"))
+    return lines
+
+
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Dữ liệu",
-                  title: str | None = None) -> bytes:
-    """One worksheet: optional title line, bold header, frozen header, dates as dates.
+                  title: str | None = None, meta: list[tuple[str, str]] | None = None) -> bytes:
+    """One worksheet: title line and meta lines (as-of date, filters, source) when given,
+    bold header, frozen header, dates as dates.
 
     Text is written as text (never as a formula or a link) and neutralised as in CSV.
     Rows beyond Excel's limit are dropped; callers cap results well below it.
     """
     import xlsxwriter
 
-    out = _cleaned(df, keep_dates=True).head(XLSX_MAX_ROWS - (2 if title else 0))
+    top = (1 if title else 0) + len(meta or ())
+    top += 1 if top else 0                  # one empty line between the top lines and header
+    out = _cleaned(df, keep_dates=True).head(XLSX_MAX_ROWS - top)
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False,
                                    "strings_to_urls": False, "strings_to_numbers": False,
@@ -164,7 +207,12 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Dữ liệu",
     if title:
         ws.write_string(0, 0, str(neutralise(title)), wb.add_format({"bold": True,
                                                                       "font_size": 13}))
-        row0 = 2
+        row0 = 1
+    grey = wb.add_format({"font_color": "#555555"})
+    for label, value in meta or ():
+        ws.write_string(row0, 0, f"{label}: {neutralise(str(value))}", grey)
+        row0 += 1
+    row0 = top
     widths = []
     for j, name in enumerate(out.columns):
         ws.write_string(row0, j, str(name), bold)
@@ -198,6 +246,16 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Dữ liệu",
     ws.freeze_panes(row0 + 1, 0)
     wb.close()
     return buf.getvalue()
+
+
+def file_name(subject: str, ext: str, as_of=None) -> str:
+    """Every downloaded file's name: what it is, then its as-of date (ISO, sorts by date):
+    'do-phu-theo-xa_2026-11-30.xlsx'. ASCII only (safe on every system and e-mail)."""
+    from dashboard.i18n.text import fold_words
+
+    slug = "-".join(fold_words(subject).split())[:70].strip("-") or "du-lieu"
+    date = f"_{str(as_of)[:10]}" if as_of is not None else ""
+    return f"{slug}{date}.{ext.lstrip('.')}"
 
 
 def file_stem(name: str) -> str:

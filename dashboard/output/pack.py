@@ -387,5 +387,7 @@ def meeting_pack(slides: list[Slide]) -> tuple[bytes, bytes]:
 
 
 def file_name(as_of, ext: str) -> str:
-    """'hoi-nghi-danh-gia-2025-06-30.pptx'."""
-    return f"hoi-nghi-danh-gia-{str(as_of)[:10]}.{ext.lstrip('.')}"
+    """'hoi-nghi-danh-gia_2025-06-30.pptx' (named by exports.file_name, as every download)."""
+    from dashboard.output import exports
+
+    return exports.file_name("Hội nghị đánh giá", ext, as_of)

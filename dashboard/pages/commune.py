@@ -70,13 +70,13 @@ c = st.columns(4)
 with c[0]:
     ui.metric("Hộ chưa có tổ phụ trách", p.uncovered_households)
 with c[1]:
-    st.metric("Thôn, tổ dân phố có tổ",
+    ui.metric("Thôn, tổ dân phố có tổ",
               f"{fmt.number(p.villages_with_cells)} / {fmt.number(p.villages)}")
 with c[2]:
-    st.metric("Mô hình đang hoạt động",
+    ui.metric("Mô hình đang hoạt động",
               f"{fmt.number(p.active_models)} / {fmt.number(p.models)}")
 with c[3]:
-    st.metric("Giai đoạn", ui.PHASE_LABELS.get(p.phase, p.phase),
+    ui.metric("Giai đoạn", ui.PHASE_LABELS.get(p.phase, p.phase),
               help="Thí điểm nếu xã có tổ thí điểm; nhân rộng nếu chỉ có tổ nhân rộng")
 
 facts = []

@@ -1,4 +1,5 @@
 """Dữ liệu: upload (check → confirm → commit), import history with rollback, templates."""
+import datetime as dt
 import hashlib
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from dashboard.i18n import fmt
 from dashboard.ingest import annotate, legacy, templates
 from dashboard.output import exports
 from dashboard.store import history
-from dashboard.web import ui
+from dashboard.web import setup_section, ui
 
 db = ui.get_db()
 MAX_MB = int(st.get_option("server.maxUploadSize"))
@@ -27,6 +28,9 @@ st.title("Dữ liệu")
 ui.demo_banner()
 if "data_flash" in state:
     st.success(state.pop("data_flash"), icon=":material/check_circle:")
+
+# -- province: leave the demo, start with one's own province (dashboard/web/setup_section.py)
+setup_section.render(db, state)
 
 tab_upload, tab_history, tab_templates = st.tabs(["Tải lên", "Lịch sử nhập", "Mẫu tệp"],
                                                  key="muc", bind="query-params")
@@ -76,8 +80,12 @@ def _show_report(report: ingest.ImportReport, data: bytes, key: str) -> None:
             with d2:
                 stem = Path(report.file_name).stem
                 _xlsx_button("⬇ Tải các dòng bị từ chối (Excel)",
-                             exports.to_xlsx_bytes(report.rejected_rows),
-                             f"{stem}_dong_bi_tu_choi.xlsx", key=f"{key}_rej", width="stretch")
+                             exports.to_xlsx_bytes(report.rejected_rows, meta=exports.sheet_meta(
+                                 None, "các dòng bị từ chối khi kiểm tra",
+                                 f"tệp «{report.file_name}» tải lên")),
+                             exports.file_name(f"{stem} dong bi tu choi", "xlsx",
+                                               dt.date.today()), key=f"{key}_rej",
+                             width="stretch")
 
 
 def _check(dataset, data, name, choices, old_codes, progress=None):
@@ -152,6 +160,7 @@ def _upload_tables(dataset: str) -> None:
     if mode == "valid_rows_only":
         agree = st.checkbox(f"Tôi đồng ý bỏ qua {fmt.number(report.rejected)} dòng bị từ chối "
                             "(tải về ở trên để sửa sau).", key="data_agree")
+    agree = setup_section.confirm_other_province(report) and agree
     msg = (f"Sẽ ghi {fmt.number(report.new)} dòng mới và {fmt.number(report.updated)} dòng "
            "cập nhật trong một lô; có thể hoàn tác ở thẻ «Lịch sử nhập».")
     st.write(msg)
@@ -161,6 +170,7 @@ def _upload_tables(dataset: str) -> None:
         final = ingest.import_bytes(db, dataset, data, uploaded.name,
                                     valid_rows_only=(mode == "valid_rows_only"),
                                     legacy_choices=choices, legacy_codes=old_codes,
+                                    allow_other_province=bool(report.other_provinces),
                                     progress=lambda v, m: bar.progress(min(1.0, v), text=m))
         if final.committed:
             state["data_flash"] = (

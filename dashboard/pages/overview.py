@@ -34,9 +34,9 @@ c = st.columns(4)
 with c[0]:
     ui.metric("Hộ chưa có tổ phụ trách", kpi.households - kpi.households_covered)
 with c[1]:
-    st.metric("Xã có tổ", f"{fmt.number(kpi.communes_with_cells)} / {fmt.number(kpi.communes)}")
+    ui.metric("Xã có tổ", f"{fmt.number(kpi.communes_with_cells)} / {fmt.number(kpi.communes)}")
 with c[2]:
-    st.metric("Thôn, tổ dân phố có tổ",
+    ui.metric("Thôn, tổ dân phố có tổ",
               f"{fmt.number(kpi.villages_with_cells)} / {fmt.number(kpi.villages)}")
 with c[3]:
     ui.metric("Tổng số hộ", kpi.households)

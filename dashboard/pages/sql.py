@@ -254,7 +254,9 @@ else:
             f"và lấy toàn bộ kết quả (tối đa {fmt.number(limits.download_rows)} dòng).",
             icon=":material/content_cut:")
     st.dataframe(ui.vi_style(df), hide_index=True, width="stretch", height=420)
-    stem = exports.file_stem(ss.get("sql_example") or "phan_tich_sql")
+    subject = ss.get("sql_example") or "Phân tích SQL"
+    meta = exports.sheet_meta(None, "câu lệnh SQL của người dùng",
+                              "Bảng điều khiển Dân vận · Phân tích SQL: " + last["sql"][:500])
     run_sql, run_params = last["sql"], last["params"]
 
     def _full():
@@ -267,14 +269,21 @@ else:
 
             return pd.DataFrame({"Lỗi": [e.message]})
 
-    c1, c2, _ = st.columns([1, 1, 4])
+    today = dt.date.today()
+    c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
     c1.download_button("⬇ CSV" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_csv_bytes(_full()), f"{stem}.csv", exports.CSV_MIME,
-                       key="sql_dl_csv", width="stretch", on_click="ignore")
+                       lambda: exports.to_csv_bytes(_full()),
+                       exports.file_name(subject, "csv", today), exports.CSV_MIME,
+                       key="sql_dl_csv", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["excel-vi"])
     c2.download_button("⬇ Excel" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_xlsx_bytes(_full(), title="Phân tích SQL"),
-                       f"{stem}.xlsx", exports.XLSX_MIME, key="sql_dl_xlsx", width="stretch",
-                       on_click="ignore")
+                       lambda: exports.to_xlsx_bytes(_full(), title="Phân tích SQL", meta=meta),
+                       exports.file_name(subject, "xlsx", today), exports.XLSX_MIME,
+                       key="sql_dl_xlsx", width="stretch", on_click="ignore")
+    c3.download_button("⬇ CSV máy đọc", lambda: exports.to_csv_bytes(_full(), "plain"),
+                       exports.file_name(subject + " may doc", "csv", today), exports.CSV_MIME,
+                       key="sql_dl_csv_plain", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["plain"])
     if res.params:
         st.caption("Tham số: " + ", ".join(f"${k} = {_value_text(v)}"
                                            for k, v in res.params.items()))

@@ -174,9 +174,10 @@ class Database:
 
     def data_version(self) -> int:
         """Changes whenever committed data changes: a cache key for results."""
-        return int(self.scalar(
-            "SELECT coalesce(max(batch_id), 0) * 1000 + count(*) FILTER (status = 'rolled_back') "
-            "FROM batches"))
+        return int(self.scalar(   # a reset (store/province.py) leaves a mark above every id
+            "SELECT greatest(coalesce(max(batch_id), 0), (SELECT coalesce(max(value::BIGINT), 0) "
+            "FROM app_meta WHERE key = 'reset_batch_mark')) * 1000 "
+            "+ count(*) FILTER (status = 'rolled_back') FROM batches"))
 
     def is_demo(self) -> bool:
         return self.get_meta("demo") == "1"

@@ -18,6 +18,7 @@ PAGES = [
     ("sql.py", "Phân tích SQL", ":material/search:", "sql"),
     ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
     ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
+    ("guide.py", "Hướng dẫn", ":material/help:", "huong-dan"),
 ]
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard import config, contract, store
 from dashboard.i18n import fmt
 from dashboard.output import exports
-from dashboard.store import queries
+from dashboard.store import province, queries
 
 LOG = logging.getLogger("dashboard")
 FILTER_KEY = "_filters"
@@ -64,8 +64,9 @@ def communes(as_of: dt.date | None = None) -> pd.DataFrame:
 
 
 def province_name() -> str:
-    names = communes().province_name.dropna()
-    return names.iloc[0] if len(names) else ""
+    """What the data covers (the chosen province on a national board), for titles."""
+    chosen = st.session_state.get("f_province", st.query_params.get("province"))
+    return province.title(get_db(), chosen)
 
 
 def _param_list(name: str) -> list[str]:
@@ -91,6 +92,8 @@ def sidebar_filters() -> dict:
         if note:
             st.info(note, icon=":material/event:")
         cs = communes(as_of)   # phases as they stood at the chosen date
+        prov, prov_name = _province_filter(cs)
+        cs = province.communes_in(cs, prov)
         names = dict(zip(cs.unit_code, cs.unit_name))
         phases = st.multiselect("Giai đoạn của xã", list(PHASE_LABELS),
                                 default=[p for p in _param_list("phase") if p in PHASE_LABELS],
@@ -102,18 +105,39 @@ def sidebar_filters() -> dict:
                                 key="f_communes", placeholder="Tất cả xã, phường")
     # effective commune list for queries: the chosen communes, narrowed by phase
     effective = None
+    if prov and not (chosen or phases):
+        effective = list(cs.unit_code) or ["__none__"]
     if chosen or phases:
         pool = cs if not chosen else cs[cs.unit_code.isin(chosen)]
         if phases:
             pool = pool[pool.phase.isin(phases)]
         effective = list(pool.unit_code) or ["__none__"]
-    _sync_url({"as_of": as_of.isoformat() if as_of != dt.date.today() else None,
+    _sync_url({"province": prov,
+               "as_of": as_of.isoformat() if as_of != dt.date.today() else None,
                "phase": ",".join(phases) or None, "communes": ",".join(chosen) or None})
     with st.sidebar:
         copy_link_button()
-    state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen}
+    state = {"as_of": as_of, "communes": effective, "phases": phases, "chosen": chosen,
+             "province": prov, "province_name": prov_name}
     st.session_state[FILTER_KEY] = state
     return state
+
+
+def _province_filter(cs: pd.DataFrame) -> tuple[str | None, str | None]:
+    """'Tỉnh, thành phố' when the data holds several provinces (a national board); the
+    choice is kept in the URL (?province=04) and maps to its communes in province.py."""
+    found = cs.dropna(subset=["province_code"]).drop_duplicates("province_code")
+    options = dict(zip(found.province_code, found.province_name))
+    if len(options) < 2:
+        return None, None
+    wanted = st.query_params.get("province")
+    codes = sorted(options, key=lambda c: options[c])
+    choice = st.selectbox("Tỉnh, thành phố", [None, *codes],
+                          index=1 + codes.index(wanted) if wanted in options else 0,
+                          format_func=lambda c: (f"Tất cả ({len(codes)} tỉnh, thành phố)"
+                                                 if c is None else options[c]),
+                          key="f_province")
+    return choice, options.get(choice)
 
 
 def _sync_url(values: dict) -> None:
@@ -131,9 +155,28 @@ def filters() -> dict:
                                                 "phases": [], "chosen": []}
 
 
+def filter_text(f: dict | None = None) -> str:
+    """The filters in words, without the date (for the top lines of a downloaded sheet)."""
+    f = f or filters()
+    parts = []
+    if f.get("province_name"):
+        parts.append(f["province_name"])
+    if f.get("phases"):
+        parts.append("giai đoạn của xã: " + ", ".join(PHASE_LABELS[p] for p in f["phases"]))
+    if f.get("chosen"):
+        cs = communes(f["as_of"])
+        names = dict(zip(cs.unit_code, cs.unit_name))
+        shown = [names.get(c, c) for c in f["chosen"][:10]]
+        more = len(f["chosen"]) - len(shown)
+        parts.append("xã: " + ", ".join(shown) + (f" và {fmt.number(more)} xã khác" if more else ""))
+    return "; ".join(parts)
+
+
 def filter_caption(f: dict | None = None) -> str:
     f = f or filters()
     parts = [f"Số liệu tính đến {fmt.date(f['as_of'])}"]
+    if f.get("province_name"):
+        parts.append(f["province_name"])
     if f.get("phases"):
         parts.append("giai đoạn: " + ", ".join(PHASE_LABELS[p] for p in f["phases"]))
     if f.get("chosen"):
@@ -230,13 +273,21 @@ def copy_link_button(key: str = "sidebar") -> None:
 # --- banners, KPI cards, charts, tables ----------------------------------------------------
 
 def demo_banner() -> None:
-    if get_db().is_demo():
-        st.warning("**Dữ liệu mẫu — số liệu giả lập.** Tỉnh Bắc Ninh với 99 xã, phường thật "
-                   "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.")
+    text = province.demo_text(get_db())
+    if text:
+        st.warning(text)
 
 
-def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False):
-    text = fmt.percent(value) if pct else fmt.number(value, digits)
+def metric(label: str, value, help: str | None = None, digits: int = 0, pct: bool = False,
+           topic: str | None = None):
+    """A KPI card; its '?' links to the metric's topic in «Hướng dẫn» (by label, or topic=).
+    A text value (e.g. '12 / 56') is shown as given."""
+    from dashboard.output import guide
+
+    text = value if isinstance(value, str) else (fmt.percent(value) if pct
+                                                 else fmt.number(value, digits))
+    if _page_exists("guide.py"):
+        help = guide.help_link(topic or guide.topic_for(label), help)
     st.metric(label, text, help=help)
 
 
@@ -260,8 +311,23 @@ def style_figure(fig, height: int | None = None):
     return fig
 
 
+# what a chart shows, for its PNG's name, where the page passes no title and the chart has
+# neither a title nor a named query
+CHART_SUBJECTS = {"cov_hist_members": "Phân bố số thành viên mỗi tổ",
+                  "cov_hist_hpm": "Phân bố số hộ mỗi thành viên",
+                  "cov_top": "Xã độ phủ cao nhất", "cov_bottom": "Xã độ phủ thấp nhất",
+                  "ev_sizes": "Quy mô các nhóm xã", "ev_event": "Chỉ số theo tháng từ khi bắt đầu",
+                  "pc_villages_chart": "Độ phủ các thôn của xã"}
+
+
+def _chart_subject(fig, key: str, query: str | None, title: str | None) -> str:
+    text = getattr(getattr(fig.layout, "title", None), "text", None)
+    return (title or text or CHART_SUBJECTS.get(key)
+            or (queries.get(query).title if query else key.replace("_", " ")))
+
+
 def chart(fig, key: str, query: str | None = None, params: dict | None = None,
-          height: int | None = None, png: bool = True) -> None:
+          height: int | None = None, png: bool = True, title: str | None = None) -> None:
     """A chart in Vietnamese style, its PNG download (rendered offline by kaleido with the
     local Chromium, only when clicked) and 'Xem SQL'."""
     styled = style_figure(fig, height)
@@ -270,7 +336,9 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
         from dashboard.output import pack
 
         st.download_button("Ảnh PNG", data=lambda: pack.figure_png(styled),
-                           file_name=f"{exports.file_stem(key)}.png", mime="image/png",
+                           file_name=exports.file_name(_chart_subject(fig, key, query, title),
+                                                       "png", filters()["as_of"]),
+                           mime="image/png",
                            key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
         sql_expander(query, params or {}, key=key)
@@ -318,15 +386,45 @@ def _sql_page_exists() -> bool:
     return _page_exists("sql.py")
 
 
+def download_meta(name: str | None = None, f: dict | None = None) -> list[tuple[str, str]]:
+    """As-of date, filters and source: the top lines of every downloaded sheet."""
+    f = f or filters()
+    source = "Bảng điều khiển Dân vận"
+    if province_name():
+        source += " · " + province_name()
+    try:
+        q = queries.get(name) if name else None
+    except KeyError:
+        q = None
+    if q is not None:
+        source += f" · truy vấn có tên «{q.name}» ({q.title})"
+    return exports.sheet_meta(f["as_of"], filter_text(f), source)
+
+
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
-    """CSV (UTF-8 with BOM) and XLSX downloads, built only when clicked."""
-    stem = exports.file_stem(title or name)
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
-                       key=f"{key}_csv", width="stretch", on_click="ignore")
-    c2.download_button("⬇ Excel", lambda: exports.to_xlsx_bytes(df, title=title),
-                       f"{stem}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", width="stretch",
-                       on_click="ignore")
+    """CSV for Excel (';', decimal comma, BOM), XLSX with its as-of date, filters and source
+    on the first rows, and the machine-readable CSV for analysts; built only when clicked;
+    dated, meaningful file names."""
+    f = filters()
+    try:
+        subject = title or queries.get(name).title
+    except KeyError:
+        subject = name
+    c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
+    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df),
+                       exports.file_name(subject, "csv", f["as_of"]), "text/csv",
+                       key=f"{key}_csv", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["excel-vi"])
+    c2.download_button("⬇ Excel",
+                       lambda: exports.to_xlsx_bytes(df, title=subject,
+                                                     meta=download_meta(name, f)),
+                       exports.file_name(subject, "xlsx", f["as_of"]), exports.XLSX_MIME,
+                       key=f"{key}_xlsx", width="stretch", on_click="ignore")
+    c3.download_button("⬇ CSV máy đọc", lambda: exports.to_csv_bytes(df, "plain"),
+                       exports.file_name(subject + " may doc", "csv", f["as_of"]), "text/csv",
+                       key=f"{key}_csv_plain", width="stretch", on_click="ignore",
+                       help=exports.CSV_DIALECT_LABELS["plain"] + ", ngày dạng ISO — như "
+                            "dòng lệnh, cho phân tích bằng máy")
 
 def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | None = None,
           title: str | None = None, column_config: dict | None = None,
