@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping
 
+from dashboard.access.safe_text import scrub_paths
 from dashboard.store.database import to_json_row
 
 WGS84 = "EPSG:4326"
@@ -193,7 +194,7 @@ def read_boundary_file(path: str | Path, data: bytes | None = None) -> tuple[gpd
         except BoundaryError:
             raise
         except Exception as exc:  # pyogrio / GDAL errors
-            raise BoundaryError(f"Không đọc được tệp ranh giới: {exc}") from exc
+            raise BoundaryError("Không đọc được tệp ranh giới: " + scrub_paths(exc)) from exc
     finally:
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
@@ -369,12 +370,27 @@ def _row_json(row: dict) -> str:
     return to_json_row(r)
 
 
+def _refuse_scoped(principal) -> None:
+    """A boundary file replaces drawings across units: only for the whole data."""
+    from dashboard.access import Forbidden
+
+    if principal.scope is not None:
+        raise Forbidden("Chỉ tài khoản có phạm vi toàn bộ dữ liệu mới nhập được ranh giới; "
+                        "hãy gửi tệp cho quản trị viên.")
+
+
 def store_boundaries(db, frame: pd.DataFrame, *, file_name: str, sha256: str | None,
                      note: str | None = None, mode: str = "all_or_nothing",
                      created_by: str | None = None,
                      data: bytes | None = None) -> tuple[int, int, int]:
     """Upsert rows (unit_code, geometry_wkb, display_geojson, approximate, source) in one
     transaction with its batch -> (batch_id, rows_new, rows_updated)."""
+    from dashboard.access import context, require
+
+    principal = context.current()
+    require(principal, "upload")
+    _refuse_scoped(principal)
+    created_by = created_by or principal.username
     codes = list(frame["unit_code"])
     with db.transaction() as cur:
         before = {r[0]: dict(zip(["unit_code", "geometry_wkb", "display_geojson",
@@ -489,17 +505,24 @@ def import_boundaries(db, path, code_property: str | None = None, dry_run: bool 
 
     The CLI (`import boundaries FILE`) and the browser upload (`data` = the uploaded bytes)
     both call this. Features whose code matches no unit are reported and not stored."""
+    from dashboard.access import Forbidden, context
+
     path = Path(path)
     report = BoundaryReport(file_name=file_name or path.name, dry_run=dry_run)
     try:
+        _refuse_scoped(context.current())
+    except Forbidden as exc:
+        report.errors.append(str(exc))
+        return report
+    try:
         raw = data if data is not None else path.read_bytes()
     except OSError:
-        report.errors.append(f"Không tìm thấy hoặc không đọc được tệp {path}.")
+        report.errors.append(f"Không tìm thấy hoặc không đọc được tệp «{path.name}».")
         return report
     try:
         gdf, report.source_crs = read_boundary_file(path, data=raw)
     except BoundaryError as exc:
-        report.errors.append(str(exc))
+        report.errors.append(scrub_paths(exc))
         return report
     units = _units(db)
     if units.empty:

@@ -746,7 +746,12 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
 
     legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
     between several new ones; legacy_codes: the file uses pre-2025 codes throughout."""
+    from dashboard.access import context, require
+
     ds = get_dataset(dataset)
+    principal = context.current()          # who uploads: checked, recorded on the batch
+    require(principal, "upload")
+    created_by = created_by or principal.username
     report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
                           mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
     report.sha256 = hashlib.sha256(data).hexdigest()
@@ -754,7 +759,9 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
     try:
         raw = readers.read_table(data, file_name, header_keys, ds.name)
     except readers.ReadError as exc:
-        report.problems.append(Problem(None, None, "", str(exc)))
+        from dashboard.access.safe_text import scrub_paths
+
+        report.problems.append(Problem(None, None, "", scrub_paths(exc)))
         return report
     report.raw = raw
     for row, column, message, severity in raw.issues:
@@ -763,6 +770,7 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
         progress(0.1, "Đang kiểm tra từng dòng…")
     with db.write_lock:  # two uploads never interleave their check and commit
         parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
+        _reject_outside_scope(db, principal, ds, parsed, report)
         report.rows_total = len(raw.frame)
         if len(parsed) == 0 and report.ok:
             report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
@@ -783,11 +791,36 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
         if progress:
             progress(0.4, "Đã kiểm tra xong.")
         if dry_run or (report.errors and not valid_rows_only) or not len(good):
+            _audit_upload(db, principal, report, "upload_checked")
             return report
         report.batch_id = write_batch(db, ds, good, status, before, report, data, created_by,
                                       progress)
         report.committed = True
+    _audit_upload(db, principal, report, "upload")
     return report
+
+
+def _reject_outside_scope(db, principal, ds, parsed, report) -> None:
+    """Rows naming a unit outside the uploader's scope are rejected, each one named."""
+    from dashboard.access import scope
+
+    if principal.scope is None or not len(parsed):
+        return
+    label = {c.name: c.label for c in ds.columns}
+    for idx, col, val, msg in scope.upload_problems(db, principal, ds.name,
+                                                    parsed[parsed["_ok"]]):
+        parsed.at[idx, "_ok"] = False
+        report.problems.append(Problem(int(parsed.at[idx, "_row"]), label.get(col, col),
+                                       str(val), msg))
+
+
+def _audit_upload(db, principal, report, action) -> None:
+    from dashboard.access import audit
+
+    audit.record(db, principal, action, {
+        "dataset": report.dataset, "file": report.file_name, "batch": report.batch_id,
+        "new": report.new, "updated": report.updated, "rejected": report.rejected,
+        "errors": len(report.errors)})
 
 
 def import_file(db: Database, dataset: str, path: str | Path, dry_run: bool = False,

@@ -129,6 +129,9 @@ class Database:
                 for stmt in SYSTEM_DDL:
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())
+                from dashboard.access import DDL as ACCESS_DDL
+                for stmt in ACCESS_DDL:
+                    cur.execute(stmt)
             finally:
                 cur.close()
             reference.ensure_loaded(self)

@@ -204,6 +204,11 @@ def rollback(db: Database, batch_id: int, cascade: bool = False,
              by: str | None = None) -> RollbackResult:
     """Undo a batch (and, with cascade, the later batches that built on it) in ONE
     transaction. Raises RollbackError / RollbackConflict; nothing changes when it raises."""
+    from dashboard.access import audit, context, require, scope
+
+    principal = context.current()          # editors undo only batches within their scope
+    require(principal, "undo")
+    by = by or principal.username
     batch_id = int(batch_id)
     result = RollbackResult()
     with db.transaction() as cur:
@@ -217,6 +222,7 @@ def rollback(db: Database, batch_id: int, cascade: bool = False,
         if later and not cascade:
             raise RollbackConflict(batch_id, later, shared)
         order = sorted(later, reverse=True) + [batch_id]
+        scope.check_undo(cur, principal, order)
         now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
         for b in order:
             changes = _changes(cur, [b])
@@ -229,6 +235,7 @@ def rollback(db: Database, batch_id: int, cascade: bool = False,
                         "CASE WHEN note IS NULL OR note = '' THEN ? ELSE note || ' · ' || ? "
                         "END WHERE batch_id = ?", [note, note, b])
             result.batches.append(b)
+        audit.record(db, principal, "undo", {"batches": result.batches}, cur=cur)
     return result
 
 

@@ -18,7 +18,16 @@ PAGES = [
     ("sql.py", "Phân tích SQL", ":material/search:", "sql"),
     ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
     ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
+    ("admin.py", "Quản trị", ":material/admin_panel_settings:", "quan-tri"),
 ]
+
+# page file -> the action (access.principal.ACTIONS) a role needs to see the page at all
+REQUIRES = {"sql.py": "sql", "admin.py": "users"}
+
+
+def allowed(file: str, principal) -> bool:
+    need = REQUIRES.get(file)
+    return need is None or principal.can(need)
 
 
 def built() -> list[tuple[str, str, str]]:

@@ -34,22 +34,86 @@ def _database(path: str) -> store.Database:
     return store.open_db(path)
 
 
-def get_db() -> store.Database:
+def base_db() -> store.Database:
+    """The database itself: for writes through the data layer's checks, accounts and audit.
+    Pages read through get_db()."""
     return _database(str(store.default_db_path()))
 
 
+PRINCIPAL_KEY = "_principal"
+
+
+def principal():
+    """Who this session runs as (set by the login in app.py): LOCAL when no users are
+    configured, else the logged-in user, else nobody (sees nothing)."""
+    from dashboard.access import LOCAL, NOBODY, users
+
+    p = st.session_state.get(PRINCIPAL_KEY)
+    if p is not None:
+        return p
+    return NOBODY if users.any_users(base_db()) else LOCAL
+
+
+def get_db():
+    """The data this session may read: the scoped view of the database for its principal
+    (dashboard/access/scope.py), so every query, table, map and download is within scope."""
+    from dashboard.access import scope
+
+    return scope.database_for(base_db(), principal())
+
+
+def can(action: str) -> bool:
+    return principal().can(action)
+
+
+def require(action: str) -> None:
+    """Stop the page with a Vietnamese message unless the session's role allows `action`."""
+    from dashboard.access import audit
+    from dashboard.access.principal import Forbidden, require as _require
+
+    try:
+        _require(principal(), action)
+    except Forbidden as exc:
+        audit.record(base_db(), principal(), "forbidden", action)
+        st.error(str(exc), icon=":material/block:")
+        st.stop()
+
+
+def audit(action: str, detail=None) -> None:
+    from dashboard.access import audit as _audit
+
+    _audit.record(base_db(), principal(), action, detail)
+
+
+def esc(text) -> str:
+    """User text (names from uploaded files) for any call that renders Markdown (st.title,
+    st.header, st.markdown, st.caption, st.info, labels …): shown as text, never as Markdown,
+    HTML, links or images."""
+    from dashboard.access import safe_text
+
+    return safe_text.markdown(text)
+
+
+def esc_html(text) -> str:
+    """User text for Plotly titles, hover and labels (Plotly reads a subset of HTML)."""
+    from dashboard.access import safe_text
+
+    return safe_text.html(text)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
-def _run_cached(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
+def _run_cached(path: str, version: int, name: str, params_json: str, _db=None) -> pd.DataFrame:
     params = json.loads(params_json)
-    return queries.run(_database(path), name, params)
+    return queries.run(_db if _db is not None else _database(path), name, params)
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
-    """Run a named query with the given parameters; cached until the data changes."""
+    """Run a named query with the given parameters; cached until the data changes (the
+    cache key holds the scope: db.path differs per scope)."""
     db = get_db()
     bound = queries.rendered_params(name, params)
     return _run_cached(str(db.path), db.data_version(), name,
-                       json.dumps(bound, default=str, sort_keys=True))
+                       json.dumps(bound, default=str, sort_keys=True), _db=db)
 
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
@@ -258,10 +322,18 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
     local Chromium, only when clicked) and 'Xem SQL'."""
     styled = style_figure(fig, height)
     st.plotly_chart(styled, config=PLOT_CONFIG, key=key)
-    if png:
+    if png and can("export"):
         from dashboard.output import pack
 
-        st.download_button("Ảnh PNG", data=lambda: pack.figure_png(styled),
+        who, db = principal(), base_db()
+
+        def _png():
+            from dashboard.access import audit as _audit
+
+            _audit.record(db, who, "export", f"PNG {key}")
+            return pack.figure_png(styled)
+
+        st.download_button("Ảnh PNG", data=_png,
                            file_name=f"{exports.file_stem(key)}.png", mime="image/png",
                            key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
@@ -278,7 +350,7 @@ def sql_expander(name: str, params: dict, key: str) -> None:
         st.code(q.sql, language="sql", line_numbers=False)
         link = {"q": q.name, **{f"p_{k}": _param_text(v, plain=True) for k, v in bound.items()
                                 if v is not None}}
-        if _sql_page_exists():
+        if _sql_page_exists() and can("sql"):
             st.page_link("../pages/sql.py", label="Mở trong Phân tích SQL", icon=":material/search:",
                          query_params=link)
         st.caption("Dòng lệnh: `python -m dashboard query " + q.name + "".join(
@@ -312,11 +384,24 @@ def _sql_page_exists() -> bool:
 
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
     """CSV (UTF-8 with BOM) and XLSX downloads, built only when clicked."""
+    if not can("export"):
+        return
     stem = exports.file_stem(title or name)
+    who, db = principal(), base_db()
+
+    def logged(fn, kind):
+        def build():
+            from dashboard.access import audit as _audit
+
+            _audit.record(db, who, "export", f"{kind} {stem} ({len(df)} dòng)")
+            return fn()
+        return build
+
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df), f"{stem}.csv", "text/csv",
+    c1.download_button("⬇ CSV", logged(lambda: exports.to_csv_bytes(df), "CSV"),
+                       f"{stem}.csv", "text/csv",
                        key=f"{key}_csv", width="stretch", on_click="ignore")
-    c2.download_button("⬇ Excel", lambda: exports.to_xlsx_bytes(df, title=title),
+    c2.download_button("⬇ Excel", logged(lambda: exports.to_xlsx_bytes(df, title=title), "XLSX"),
                        f"{stem}.xlsx", exports.XLSX_MIME, key=f"{key}_xlsx", width="stretch",
                        on_click="ignore")
 
