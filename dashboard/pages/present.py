@@ -171,20 +171,33 @@ nav[5].caption("**Trình chiếu** · ← → hoặc dấu cách: chuyển trang
 
 act = st.columns([1.3, 1, 1.1, 1.4, 1.5, 1.2])
 stem = pack.file_name(f["as_of"], "").rstrip(".")
-act[0].download_button("PowerPoint", icon=":material/download:",
-                       data=lambda: pack.pptx_bytes(deck),
-                       file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
-                       on_click="ignore", width="stretch",
-                       help="Tải bộ trang chiếu PowerPoint 16:9 của bộ lọc hiện tại")
-act[1].download_button("PDF", icon=":material/download:", data=lambda: pack.pdf_bytes(deck),
-                       file_name=f"{stem}.pdf", mime="application/pdf", key="present_pdf",
-                       on_click="ignore", width="stretch", help="Tải bộ trang chiếu dạng PDF")
-if s.figure is not None:
-    act[2].download_button("Ảnh PNG", icon=":material/image:",
-                           data=lambda: pack.figure_png(s.figure),
-                           file_name=f"{stem}-{index}-{s.key}.png", mime="image/png",
-                           key="present_png", on_click="ignore", width="stretch",
-                           help="Tải biểu đồ của trang này thành ảnh PNG sắc nét")
+who = ui.principal()
+
+
+def _logged(kind, build, arg):
+    from dashboard.access import audit
+
+    audit.record(ui.base_db(), who, "pack", f"{kind} {stem}")
+    return build(arg)
+
+
+if ui.can("pack"):         # presenters and above download the pack
+    act[0].download_button("PowerPoint", icon=":material/download:",
+                           data=lambda: _logged("PowerPoint", pack.pptx_bytes, deck),
+                           file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
+                           on_click="ignore", width="stretch",
+                           help="Tải bộ trang chiếu PowerPoint 16:9 của bộ lọc hiện tại")
+    act[1].download_button("PDF", icon=":material/download:",
+                           data=lambda: _logged("PDF", pack.pdf_bytes, deck),
+                           file_name=f"{stem}.pdf", mime="application/pdf", key="present_pdf",
+                           on_click="ignore", width="stretch",
+                           help="Tải bộ trang chiếu dạng PDF")
+    if s.figure is not None:
+        act[2].download_button("Ảnh PNG", icon=":material/image:",
+                               data=lambda: _logged("PNG", pack.figure_png, s.figure),
+                               file_name=f"{stem}-{index}-{s.key}.png", mime="image/png",
+                               key="present_png", on_click="ignore", width="stretch",
+                               help="Tải biểu đồ của trang này thành ảnh PNG sắc nét")
 with act[3]:
     ui.copy_link_button("present")
 if full:

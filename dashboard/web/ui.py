@@ -69,7 +69,8 @@ def can(action: str) -> bool:
 def require(action: str) -> None:
     """Stop the page with a Vietnamese message unless the session's role allows `action`."""
     from dashboard.access import audit
-    from dashboard.access.principal import Forbidden, require as _require
+    from dashboard.access.principal import Forbidden
+    from dashboard.access.principal import require as _require
 
     try:
         _require(principal(), action)
