@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import config
+from dashboard.access import cli as access_cli
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -52,12 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="tệp dùng mã xã cũ (trước 01/07/2025)")
     p.add_argument("--choose", action="append", default=[], metavar="MÃ_CŨ=MÃ_MỚI",
                    help="chọn xã mới cho một xã cũ bị chia (lặp lại được)")
+    access_cli.add_user_option(p)
 
     p = sub.add_parser("query", help="chạy một truy vấn có tên trong queries/")
     p.add_argument("name")
     _db_arg(p)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    access_cli.add_user_option(p)
 
     p = sub.add_parser("demo", help="tạo cơ sở dữ liệu mẫu (tỉnh Bắc Ninh, số liệu giả lập)")
     _db_arg(p)
@@ -77,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_arguments(p)
 
     sub.add_parser("docs", help="tạo lại docs/data-contract.md từ contract.py")
+
+    access_cli.add_users_parser(sub, _db_arg)
+    access_cli.add_serve_parser(sub, _db_arg)
     return parser
 
 
@@ -148,7 +154,9 @@ def cmd_query(args) -> int:
         k, v = item.split("=", 1)
         params[k.strip()] = v.strip()
     try:
-        df = queries.run(_open(args), args.name, params)
+        from dashboard.access import context, scope
+
+        df = queries.run(scope.database_for(_open(args), context.current()), args.name, params)
     except (ValueError, TypeError) as exc:
         print(f"Tham số không hợp lệ: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -220,13 +228,20 @@ def cmd_docs(args) -> int:
 
 COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
-            "docs": cmd_docs}
+            "docs": cmd_docs, "users": access_cli.cmd_users, "serve": access_cli.cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in access_cli.NEEDS_USER:     # who runs it: role and scope apply
+            refused = access_cli.bind_principal(args)
+            if refused is not None:
+                return refused
         return COMMANDS[args.command](args)
+    except PermissionError as exc:      # access.Forbidden: the role or scope does not allow it
+        print(str(exc), file=sys.stderr)
+        return EXIT_DATA
     except BrokenPipeError:  # output piped into `head` and closed early
         import os
 

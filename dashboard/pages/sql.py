@@ -14,6 +14,7 @@ from dashboard.output import exports
 from dashboard.web import ui
 
 EXAMPLE_NONE = ""
+ui.require("sql")
 f = ui.filters()
 db = ui.get_db()
 limits = sandbox.Limits.from_env()
@@ -66,8 +67,8 @@ if ss.get("sql_link_sig") != sig:
         ss["sql_text"] = q_sql
     for k, v in q_params.items():
         _set_param_state(k, v)
-    if q_name in examples or q_sql:
-        ss["sql_autorun"] = True
+    # a link only fills the editor: nothing runs before the user presses Run
+    ss.pop("sql_autorun", None)
 
 if "sql_text" not in ss:
     ss["sql_text"] = ("SELECT level, count(*) AS so_don_vi\nFROM units\nGROUP BY level\n"
@@ -214,6 +215,7 @@ def _value_text(v) -> str:
 # --- run -----------------------------------------------------------------------------------
 if (run_clicked or ss.pop("sql_autorun", False)) and box is not None:
     try:
+        ui.audit("sql", sql_text[:2000])
         result = box.run(sql_text, values)
         ss["sql_last"] = {"sql": sql_text, "params": values, "result": result, "error": None}
     except sandbox.SandboxError as e:
@@ -247,7 +249,12 @@ else:
     st.subheader("Kết quả")
     st.caption(f"{fmt.number(len(df))} dòng · {fmt.number(len(df.columns))} cột · "
                f"{fmt.fixed(res.elapsed_s, 2)} giây")
-    if res.truncated:
+    if res.cut == "bytes":
+        st.warning(
+            f"Kết quả quá lớn (giới hạn {fmt.number(limits.max_result_mb)} MB) nên chỉ giữ "
+            f"{fmt.number(len(df))} dòng đầu. Hãy chọn ít cột hơn, rút ngắn chuỗi văn bản "
+            "hoặc gộp nhóm trước.", icon=":material/content_cut:")
+    elif res.truncated:
         st.warning(
             f"Kết quả có hơn {fmt.number(res.row_limit)} dòng nên chỉ hiển thị "
             f"{fmt.number(res.row_limit)} dòng đầu. Nút tải xuống bên dưới chạy lại câu lệnh "
