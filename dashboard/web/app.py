@@ -28,13 +28,13 @@ def build_pages(principal=None) -> list:
 def main() -> None:
     st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
-    principal = auth.gate()       # users configured and nobody logged in: login page only
-    if principal is None:
-        st.navigation([st.Page(auth.login_page, title="Đăng nhập", url_path="dang-nhap")],
-                      position="hidden").run()
-        return
-    page = st.navigation(build_pages(principal), position="sidebar")
     try:
+        principal = auth.gate()   # users configured and nobody logged in: login page only
+        if principal is None:
+            st.navigation([st.Page(auth.login_page, title="Đăng nhập", url_path="dang-nhap")],
+                          position="hidden").run()
+            return
+        page = st.navigation(build_pages(principal), position="sidebar")
         with st.sidebar:
             st.caption("Ban Dân vận · " + ui.esc(ui.province_name() or "chưa có dữ liệu"))
         auth.sidebar(principal)

@@ -17,6 +17,7 @@ from dashboard.access import LOCAL, ROLE_LABELS, context, users
 from dashboard.web import ui
 
 TOKEN_KEY = "_session_token"
+NETWORK_KEY = "_network_without_users"
 CLEAR_KEY = "_clear_cookie"
 
 
@@ -24,18 +25,31 @@ def client_address() -> str | None:
     try:
         if config.get("trust_forwarded_for"):
             fwd = st.context.headers.get("X-Forwarded-For")
-            if fwd:
-                return fwd.split(",")[0].strip()
-        return st.context.ip_address
+            if isinstance(fwd, str) and fwd:
+                return fwd.split(",")[0].strip()[:64]
+        ip = st.context.ip_address
+        return ip if isinstance(ip, str) else None
     except Exception:  # noqa: BLE001 - AppTest has no request
         return None
 
 
+def served_locally() -> bool:
+    """False when the server was started on an address other than loopback."""
+    from dashboard.access.cli import is_loopback
+
+    try:
+        address = st.get_option("server.address")
+    except Exception:  # noqa: BLE001
+        return True
+    return not address or is_loopback(str(address))
+
+
 def _cookie_token() -> str | None:
     try:
-        return st.context.cookies.get(config.get("session_cookie"))
+        token = st.context.cookies.get(config.get("session_cookie"))
     except Exception:  # noqa: BLE001
         return None
+    return token if isinstance(token, str) and token else None
 
 
 def _oidc_principal(db):
@@ -57,6 +71,10 @@ def gate():
     ss = st.session_state
     if not users.any_users(db):
         ss.pop(ui.PRINCIPAL_KEY, None)
+        if not served_locally():      # no accounts must never mean open to the network
+            ss[NETWORK_KEY] = True
+            context.set_current(None, addr)
+            return None
         context.set_current(LOCAL, addr)
         return LOCAL
     token = ss.get(TOKEN_KEY)
@@ -99,6 +117,13 @@ def login_page() -> None:
     ss = st.session_state
     if ss.pop(CLEAR_KEY, False):
         _set_cookie(None, 0)
+    if ss.get(NETWORK_KEY):
+        st.title("Chưa có tài khoản")
+        st.error("Ứng dụng đang mở cho mạng nhưng chưa có tài khoản nào, nên không hiển thị "
+                 "dữ liệu. Quản trị viên: tạo tài khoản bằng `python -m dashboard users add "
+                 "TÊN --role admin --scope all`, hoặc chạy ứng dụng chỉ trên máy này "
+                 "(`python -m dashboard serve`).", icon=":material/lan:")
+        return
     st.title("Đăng nhập")
     st.caption("Bảng điều khiển Dân vận — chỉ người được cấp tài khoản mới xem được số liệu.")
     with st.form("login", clear_on_submit=False):
