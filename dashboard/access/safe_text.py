@@ -38,3 +38,28 @@ def scrub_paths(message) -> str:
     if message is None:
         return ""
     return _PATH.sub("«…»", str(message))
+
+
+def _plain_plotly(value):
+    if isinstance(value, str):
+        return html(_html.unescape(value))      # idempotent: escaping twice changes nothing
+    if isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, str) or v is None for v in value):
+        return [html(_html.unescape(v)) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def plotly_figure(fig):
+    """Every user-facing text of a Plotly figure as text: title, axis and legend titles,
+    trace names, hover texts and labels (Plotly reads <a>, <b>, <br> … in them)."""
+    t = fig.layout.title.text
+    if t:
+        fig.layout.title.text = _plain_plotly(t)
+    for trace in fig.data:
+        for attr in ("name", "hovertext", "text"):
+            if attr in trace and getattr(trace, attr) is not None:
+                v = getattr(trace, attr)
+                if hasattr(v, "tolist"):
+                    v = v.tolist()
+                setattr(trace, attr, _plain_plotly(v))
+    return fig

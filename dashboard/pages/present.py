@@ -7,6 +7,7 @@ import html
 
 import streamlit as st
 
+from dashboard.access import safe_text
 from dashboard.i18n import fmt
 from dashboard.output import pack, slides
 from dashboard.web import ui, urlstate
@@ -148,6 +149,7 @@ else:
             fig.update_layout(width=None)   # a map keeps its height (its zoom fits it)
         else:
             fig.update_layout(width=None, height=470 if full else 430, font_size=19)
+        safe_text.plotly_figure(fig)
         st.plotly_chart(fig, theme=None, config={"displaylogo": False, "displayModeBar": False},
                         key=f"present_fig_{s.key}")
 st.html(f'<div class="dv-footer">{esc(s.footer)}</div>')

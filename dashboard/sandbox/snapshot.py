@@ -77,12 +77,11 @@ def for_database(db, limits: Limits | None = None, scope="from-db") -> Sandbox:
 
 def for_path(path=None, limits: Limits | None = None, principal=None) -> Sandbox:
     """The sandbox over a database file, for a principal (default: the current one)."""
-    from dashboard.access import context
-    from dashboard.store import database as store
-
     import duckdb
 
+    from dashboard.access import context
     from dashboard.sandbox.limits import SandboxError
+    from dashboard.store import database as store
 
     p = Path(path) if path else store.default_db_path()
     held = store._OPEN.get((str(p), False))

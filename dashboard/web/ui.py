@@ -11,6 +11,7 @@ import logging
 import numbers
 import traceback
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
@@ -93,6 +94,13 @@ def esc(text) -> str:
     from dashboard.access import safe_text
 
     return safe_text.markdown(text)
+
+
+def safe_figure(fig):
+    """A Plotly figure drawn without ui.chart: its texts from user data shown as text."""
+    from dashboard.access import safe_text
+
+    return safe_text.plotly_figure(fig)
 
 
 def esc_html(text) -> str:
@@ -298,7 +306,11 @@ def metric(label: str, value, help: str | None = None, digits: int = 0, pct: boo
 
 
 def style_figure(fig, height: int | None = None):
-    """Vietnamese separators (1.234,5), readable fonts, no clutter."""
+    """Vietnamese separators (1.234,5), readable fonts, no clutter; every text in it (titles,
+    names, hover texts from user data) shown as text."""
+    from dashboard.access import safe_text
+
+    safe_text.plotly_figure(fig)
     fig.update_layout(separators=",.", font=dict(size=14), margin=dict(l=10, r=10, t=50, b=10),
                       legend_title_text="", hoverlabel=dict(font_size=14))
     # thousands as 10.000, never 10k: numeric value axes get a full-number format
@@ -421,7 +433,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     if commune_link and commune_link in df.columns and _page_exists("commune.py"):
         linked = linked.copy()
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
-                      [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
+                      [f"{PROFILE_URL}?commune={quote(c)}" if isinstance(c, str) and c else ""
                        for c in df[commune_link].head(cap)])
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
