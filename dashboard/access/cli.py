@@ -200,7 +200,9 @@ def cmd_serve(args) -> int:
                   "python -m dashboard users add TÊN --role admin --scope all", file=sys.stderr)
             return EXIT_USAGE
     app = Path(__file__).resolve().parent.parent / "web" / "app.py"
-    env = {**os.environ, "DASHBOARD_DB": str(path)}
+    root = app.parents[2]             # the project folder: its .streamlit/config.toml applies
+    env = {**os.environ, "DASHBOARD_DB": str(path.resolve())}
     print(f"Mở ứng dụng tại http://{address}:{port} (cơ sở dữ liệu {path.name})")
     return subprocess.call([sys.executable, "-m", "streamlit", "run", str(app),
-                            "--server.address", address, "--server.port", str(port)], env=env)
+                            "--server.address", address, "--server.port", str(port)], env=env,
+                           cwd=root if (root / ".streamlit").is_dir() else None)
