@@ -25,7 +25,16 @@ os.environ.setdefault("DASHBOARD_ARGON2_TIME_COST", "1")
 
 from dashboard import config, ingest, sandbox, store  # noqa: E402
 from dashboard.access import (  # noqa: E402
-    LOCAL, Forbidden, Principal, audit, context, passwords, safe_text, scope, users)
+    LOCAL,
+    Forbidden,
+    Principal,
+    audit,
+    context,
+    passwords,
+    safe_text,
+    scope,
+    users,
+)
 from dashboard.store import history, queries  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,13 +106,13 @@ def test_slow_down_then_lockout_then_unlock(db):
     waits = []
     after, lock_after = config.get("login_slowdown_after"), config.get("login_lockout_after")
     assert (after, lock_after) == (3, 5)
-    for i in range(1, lock_after):
+    for _ in range(1, lock_after):
         res = users.authenticate(db, "xem", "wrong", "10.0.0.9", sleep=waits.append)
         assert not res.ok and res.locked_until is None
     # no wait for the first `after` failures, then a growing wait
     assert waits == [config.get("login_slowdown_s") * k for k in (1,)]
     assert users.authenticate(db, "xem", PW, sleep=waits.append).ok   # 4 failures: not locked
-    for i in range(lock_after):
+    for _ in range(lock_after):
         res = users.authenticate(db, "xem", "wrong", sleep=waits.append)
     assert not res.ok and res.locked_until is not None
     res = users.authenticate(db, "xem", PW, sleep=waits.append)          # right password
