@@ -104,7 +104,7 @@ with tab_audit:
     cap = int(ui.config.get("audit_rows_shown"))
     st.caption(f"{fmt.number(len(table))} mục" + (f"; hiển thị {fmt.number(cap)} mục mới nhất"
                                                    if len(table) > cap else ""))
-    st.dataframe(table.head(cap), hide_index=True, width="stretch", height=480)
+    st.dataframe(ui.vi_style(table.head(cap)), hide_index=True, width="stretch", height=480)
     st.download_button("⬇ Tải nhật ký (Excel)",
                        lambda: exports.to_xlsx_bytes(table, title="Nhật ký truy cập"),
                        "nhat_ky_truy_cap.xlsx", exports.XLSX_MIME, key="au_xlsx",

@@ -56,7 +56,7 @@ def _show_report(report: ingest.ImportReport, data: bytes, key: str) -> None:
     c[2].metric("Không đổi", fmt.number(report.unchanged))
     c[3].metric("Bị từ chối", fmt.number(report.rejected))
     if report.raw is not None:
-        where = f"trang tính «{report.raw.sheet}», " if report.raw.sheet else ""
+        where = f"trang tính «{ui.esc(report.raw.sheet)}», " if report.raw.sheet else ""
         st.caption(f"Đọc {fmt.number(report.rows_total)} dòng dữ liệu ({where}dòng tiêu đề "
                    f"số {report.raw.header_row}) · SHA-256 {report.sha256[:12]}…")
     if report.conversions:
@@ -216,7 +216,7 @@ def _upload_boundaries() -> None:
             state.data_upload_key += 1
             st.rerun()
         else:
-            st.error(" ".join(final.errors) or "Không ghi được ranh giới.")
+            st.error(ui.esc(" ".join(final.errors)) or "Không ghi được ranh giới.")
 
 
 with tab_upload:

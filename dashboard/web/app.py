@@ -31,8 +31,12 @@ def main() -> None:
     try:
         principal = auth.gate()   # users configured and nobody logged in: login page only
         if principal is None:
-            st.navigation([st.Page(auth.login_page, title="Đăng nhập", url_path="dang-nhap")],
-                          position="hidden").run()
+            # every address shows the login page (a deep link opens its page after login)
+            login = [st.Page(auth.login_page, title="Đăng nhập", url_path=url,
+                             default=(i == 0))
+                     for i, url in enumerate(["dang-nhap",
+                                              *(u for _, _, u in navigation.built())])]
+            st.navigation(login, position="hidden").run()
             return
         page = st.navigation(build_pages(principal), position="sidebar")
         with st.sidebar:

@@ -116,7 +116,8 @@ def login_page() -> None:
     db = ui.base_db()
     ss = st.session_state
     if ss.pop(CLEAR_KEY, False):
-        _set_cookie(None, 0)
+        with st.sidebar:        # an invisible element: not the first of the page
+            _set_cookie(None, 0)
     if ss.get(NETWORK_KEY):
         st.title("Chưa có tài khoản")
         st.error("Ứng dụng đang mở cho mạng nhưng chưa có tài khoản nào, nên không hiển thị "
