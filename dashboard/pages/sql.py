@@ -1,7 +1,7 @@
 """Phân tích SQL: read-only SQL over the data, example queries, schema browser, downloads.
 
 Every rule (one SELECT, no files/network/settings, time/row/memory limits) lives in
-dashboard/sandbox.py; this script only draws widgets. A link may open it with a named query:
+dashboard/sandbox/; this script only draws widgets. Only for analysts and above. A link may open it with a named query:
 ?q=<name>&p_<param>=<value>… or with ad hoc SQL: ?sql=<text>&p_<param>=<value>….
 """
 import datetime as dt
@@ -275,11 +275,20 @@ else:
             return pd.DataFrame({"Lỗi": [e.message]})
 
     c1, c2, _ = st.columns([1, 1, 4])
+    who, base = ui.principal(), ui.base_db()
+
+    def _logged(kind, build):
+        from dashboard.access import audit
+
+        audit.record(base, who, "export", f"{kind} {stem} (Phân tích SQL)")
+        return build(_full())
+
     c1.download_button("⬇ CSV" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_csv_bytes(_full()), f"{stem}.csv", exports.CSV_MIME,
+                       lambda: _logged("CSV", exports.to_csv_bytes), f"{stem}.csv", exports.CSV_MIME,
                        key="sql_dl_csv", width="stretch", on_click="ignore")
     c2.download_button("⬇ Excel" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_xlsx_bytes(_full(), title="Phân tích SQL"),
+                       lambda: _logged("XLSX", lambda d: exports.to_xlsx_bytes(
+                           d, title="Phân tích SQL")),
                        f"{stem}.xlsx", exports.XLSX_MIME, key="sql_dl_xlsx", width="stretch",
                        on_click="ignore")
     if res.params:

@@ -25,15 +25,15 @@ same rules (in the manner of Datasette and Superset's SQL Lab):
    per process (`DASHBOARD_SQL_CONCURRENCY`). DuckDB releases the GIL while it works, so a slow
    statement never blocks the other sessions of the app.
 
-Which database file the sandbox reads (DuckDB opens a file in one mode per process):
-- When this process does not hold the database (the CLI), the file itself is opened read-only
-  with the locked configuration.
-- When this process already holds it read-write (the app), a second connection with another
-  configuration is refused by DuckDB. The sandbox then reads a *snapshot*: the app's
-  connection copies the database (`ATTACH` + `COPY FROM DATABASE`, one consistent
-  transaction, tables, views and macros included) into a private temporary file, which is
-  then opened read-only with the locked configuration. The snapshot is rebuilt when the data
-  changes (a fingerprint of batches and table sizes, checked before each statement).
+Which data the sandbox reads: never the database file itself, but a snapshot written by
+dashboard/access/scope.py for the analyst's scope (one consistent read transaction; tables,
+metric macros), which is then opened read-only with the locked configuration. Rows outside
+the scope — batch_changes before-images and batches included — and the accounts, sessions
+and audit log are not in it. The snapshot is rebuilt when the data changes (a fingerprint of
+batches and table sizes, checked before each statement). Catalogue functions and views that
+reveal settings or paths (pg_settings, duckdb_settings, duckdb_databases,
+pragma_database_list with or without parentheses, current_setting, …) are refused; a result
+is capped in rows and in bytes (sql_max_result_mb); a link (?sql=, ?q=) only fills the editor.
 
 The code is split so that each part is small enough to audit:
 limits (settings, errors, locked configuration), check (what may run), runner (running with
