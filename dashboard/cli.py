@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import config
+from dashboard.access import cli as access_cli
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -58,12 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="chọn xã mới cho một xã cũ bị chia (lặp lại được)")
     p.add_argument("--other-province", action="store_true",
                    help="ghi cả khi tệp thuộc tỉnh khác với dữ liệu hiện có")
+    access_cli.add_user_option(p)
 
     p = sub.add_parser("query", help="chạy một truy vấn có tên trong queries/")
     p.add_argument("name")
     _db_arg(p)
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    access_cli.add_user_option(p)
 
     p = sub.add_parser("demo", help="tạo cơ sở dữ liệu mẫu (tỉnh Bắc Ninh, số liệu giả lập)")
     _db_arg(p)
@@ -84,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_arg(p)
     p.add_argument("--force", action="store_true",
                    help="xóa cả khi cơ sở dữ liệu đang chứa dữ liệu thật (không phải mẫu)")
+    access_cli.add_user_option(p)
 
     p = sub.add_parser("sql", help="chạy một câu lệnh SELECT trong môi trường an toàn")
     from dashboard import sandbox
@@ -95,12 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", help="liệt kê các lô nhập (mới nhất trước)")
     _db_arg(p)
     p.add_argument("--format", choices=["csv", "json"], default="csv")
+    access_cli.add_user_option(p)
     p = sub.add_parser("rollback", help="hoàn tác một lô nhập (như trang Dữ liệu)")
     p.add_argument("batch", type=int, help="số lô (xem lệnh history)")
     _db_arg(p)
     p.add_argument("--cascade", action="store_true",
                    help="hoàn tác cả các lô phụ thuộc (mới nhất trước)")
     p.add_argument("--dry-run", action="store_true", help="chỉ cho biết sẽ hoàn tác gì")
+    access_cli.add_user_option(p)
     p = sub.add_parser("report", help="dự thảo báo cáo sơ kết/tổng kết (Word .docx)")
     p.add_argument("--as-of", required=True, help="ngày số liệu, YYYY-MM-DD")
     p.add_argument("--communes", help="mã xã, phường, cách nhau bởi dấu phẩy (mặc định: "
@@ -110,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", choices=["so_ket", "tong_ket"], default="so_ket")
     p.add_argument("--out", required=True, help="tệp .docx ghi ra")
     _db_arg(p)
+    access_cli.add_user_option(p)
+    access_cli.add_users_parser(sub, _db_arg)
+    access_cli.add_serve_parser(sub, _db_arg)
     return parser
 
 
@@ -187,7 +196,9 @@ def cmd_query(args) -> int:
         k, v = item.split("=", 1)
         params[k.strip()] = v.strip()
     try:
-        df = queries.run(_open(args), args.name, params)
+        from dashboard.access import context, scope
+
+        df = queries.run(scope.database_for(_open(args), context.current()), args.name, params)
     except (ValueError, TypeError) as exc:
         print(f"Tham số không hợp lệ: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -250,6 +261,11 @@ def cmd_reset(args) -> int:
         print(f"Không có tỉnh mã «{args.province}» trong danh mục 2025 (34 tỉnh, thành phố).",
               file=sys.stderr)
         return EXIT_USAGE
+    from dashboard.access import context
+
+    if not context.current().can("reset"):
+        print("Chỉ quản trị viên được xóa dữ liệu hoặc bắt đầu tỉnh mới.", file=sys.stderr)
+        return EXIT_DATA
     db = _open(args)
     if province.holds_real_data(db) and not args.force:
         print(f"Cơ sở dữ liệu {db.path} đang chứa dữ liệu thật; thêm --force để xóa.",
@@ -280,9 +296,10 @@ HISTORY_COLUMNS = ["batch_id", "created_at", "dataset", "file_name", "sha256", "
 
 
 def cmd_history(args) -> int:
+    from dashboard.access import context, scope
     from dashboard.store import history
 
-    df = history.list_batches(_open(args))[HISTORY_COLUMNS]
+    df = history.list_batches(scope.database_for(_open(args), context.current()))[HISTORY_COLUMNS]
     df["created_at"] = pd.to_datetime(df["created_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
     print_frame(df, args.format)
     return EXIT_OK
@@ -317,12 +334,12 @@ def cmd_report(args) -> int:
     if out.suffix.lower() != ".docx" or not out.parent.is_dir():
         print(f"--out phải là tệp .docx trong một thư mục có sẵn: «{args.out}»", file=sys.stderr)
         return EXIT_USAGE
-    from dashboard.access import audit
-    from dashboard.access.principal import LOCAL
+    from dashboard.access import audit, context, scope
     from dashboard.output import report
 
-    db = _open(args)
-    principal = LOCAL   # the command line runs as the local administrator
+    base = _open(args)
+    principal = context.current()   # --user / $DASHBOARD_USER; the local admin without users
+    db = scope.database_for(base, principal)
     try:
         data = report.report_docx(db, as_of, args.communes, principal, args.format, args.kind)
     except report.ReportError as exc:
@@ -333,7 +350,7 @@ def cmd_report(args) -> int:
         return EXIT_DATA
     out.write_bytes(data)
     detail = report.audit_detail(as_of, args.communes, args.format, args.kind)
-    audit.record(db, principal, "export", f"{detail} file={out.name}")
+    audit.record(base, principal, "export", f"{detail} file={out.name}")
     print(f"Đã ghi {out}")
     return EXIT_OK
 
@@ -341,13 +358,21 @@ def cmd_report(args) -> int:
 COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
             "docs": cmd_docs, "history": cmd_history, "rollback": cmd_rollback,
-            "report": cmd_report, "reset": cmd_reset}
+            "report": cmd_report, "reset": cmd_reset, "users": access_cli.cmd_users,
+            "serve": access_cli.cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in access_cli.NEEDS_USER:     # who runs it: role and scope apply
+            refused = access_cli.bind_principal(args)
+            if refused is not None:
+                return refused
         return COMMANDS[args.command](args)
+    except PermissionError as exc:      # access.Forbidden: the role or scope does not allow it
+        print(str(exc), file=sys.stderr)
+        return EXIT_DATA
     except BrokenPipeError:  # output piped into `head` and closed early
         import os
 

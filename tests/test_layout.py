@@ -65,7 +65,8 @@ def test_every_third_party_import_is_pinned():
     pinned = {r.split("==")[0].lower().replace("-", "_")
               for r in _pins((ROOT / "requirements.txt").read_text().splitlines())}
     aliases = {"python_calamine": "python_calamine", "fonttools": "fontTools", "pyyaml": "yaml",
-               "python_pptx": "pptx", "python_docx": "docx", "fpdf2": "fpdf", "babel": "babel", "pillow": "PIL"}
+               "python_pptx": "pptx", "python_docx": "docx", "fpdf2": "fpdf", "babel": "babel",
+               "pillow": "PIL", "argon2_cffi": "argon2"}
     modules = {aliases.get(p, p).lower() for p in pinned}
     std = {"__future__"} | set(__import__("sys").stdlib_module_names)
     used: set[str] = set()

@@ -45,10 +45,15 @@ def run_sql(at, sql: str):
     return at
 
 
-def test_link_from_xem_sql_runs_the_named_query(open_page, small_path):
+def test_link_from_xem_sql_fills_the_editor_and_runs_only_on_run(open_page, small_path):
     at = open_page(q="coverage_by_unit", p_as_of="2025-06-30", p_level="village")
     assert at.selectbox(key="sql_example").value == "coverage_by_unit"
     assert at.text_area(key="sql_text").value.startswith("-- name: coverage_by_unit")
+    # a link never runs a statement by itself: nothing ran before Run is pressed
+    assert any("bấm **Chạy**" in i.value for i in at.info)
+    assert not any(c.value.endswith("giây") and "dòng" in c.value for c in at.caption)
+    at.button(key="sql_run").click().run()
+    assert not at.exception
     shown = at.dataframe[-1].value
     expected = queries.run(store.open_db(small_path), "coverage_by_unit", level="village",
                            as_of="2025-06-30")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.access.safe_text import scrub_paths
 from dashboard.output.geo import polygonal, simplify_for_display
 from dashboard.store.boundaries import store_boundaries
 
@@ -183,7 +184,7 @@ def read_boundary_file(path: str | Path, data: bytes | None = None) -> tuple[gpd
         except BoundaryError:
             raise
         except Exception as exc:  # pyogrio / GDAL errors
-            raise BoundaryError(f"Không đọc được tệp ranh giới: {exc}") from exc
+            raise BoundaryError("Không đọc được tệp ranh giới: " + scrub_paths(exc)) from exc
     finally:
         if tmp is not None:
             Path(tmp.name).unlink(missing_ok=True)
@@ -366,6 +367,15 @@ def prepare(gdf: gpd.GeoDataFrame, units: pd.DataFrame, code_property: str | Non
     })
 
 
+def _refuse_scoped(principal) -> None:
+    """A boundary file replaces drawings across units: only for the whole data."""
+    from dashboard.access import Forbidden
+
+    if principal.scope is not None:
+        raise Forbidden("Chỉ tài khoản có phạm vi toàn bộ dữ liệu mới nhập được ranh giới; "
+                        "hãy gửi tệp cho quản trị viên.")
+
+
 def import_boundaries(db, path, code_property: str | None = None, dry_run: bool = False,
                       data: bytes | None = None, file_name: str | None = None,
                       created_by: str | None = None) -> BoundaryReport:
@@ -373,17 +383,24 @@ def import_boundaries(db, path, code_property: str | None = None, dry_run: bool 
 
     The CLI (`import boundaries FILE`) and the browser upload (`data` = the uploaded bytes)
     both call this. Features whose code matches no unit are reported and not stored."""
+    from dashboard.access import Forbidden, context
+
     path = Path(path)
     report = BoundaryReport(file_name=file_name or path.name, dry_run=dry_run)
     try:
+        _refuse_scoped(context.current())
+    except Forbidden as exc:
+        report.errors.append(str(exc))
+        return report
+    try:
         raw = data if data is not None else path.read_bytes()
     except OSError:
-        report.errors.append(f"Không tìm thấy hoặc không đọc được tệp {path}.")
+        report.errors.append(f"Không tìm thấy hoặc không đọc được tệp «{path.name}».")
         return report
     try:
         gdf, report.source_crs = read_boundary_file(path, data=raw)
     except BoundaryError as exc:
-        report.errors.append(str(exc))
+        report.errors.append(scrub_paths(exc))
         return report
     units = _units(db)
     if units.empty:

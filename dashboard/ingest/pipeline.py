@@ -950,9 +950,12 @@ def integrity_problems(exc, ds: Dataset, good: pd.DataFrame) -> list[Problem]:
 
 def check_bytes(db: Database, ds: Dataset, data: bytes, file_name: str, dry_run: bool,
                 valid_rows_only: bool, progress=None, legacy_choices=None,
-                legacy_codes: bool = False):
+                legacy_codes: bool = False, principal=None):
     """Read, validate and compare a file against the stored data, holding no lock (readers
-    and other uploads go on). -> (report, valid rows, status, stored rows)."""
+    and other uploads go on). Rows outside the uploader's scope are rejected, each named.
+    -> (report, valid rows, status, stored rows)."""
+    from dashboard.access.safe_text import scrub_paths
+
     report = ImportReport(dataset=ds.name, file_name=file_name, dry_run=dry_run,
                           mode="valid_rows_only" if valid_rows_only else "all_or_nothing")
     report.sha256 = hashlib.sha256(data).hexdigest()
@@ -960,7 +963,7 @@ def check_bytes(db: Database, ds: Dataset, data: bytes, file_name: str, dry_run:
     try:
         raw = readers.read_table(data, file_name, header_keys, ds.name)
     except readers.ReadError as exc:
-        report.problems.append(Problem(None, None, "", str(exc)))
+        report.problems.append(Problem(None, None, "", scrub_paths(exc)))
         return report, None, [], []
     report.raw = raw
     for row, column, message, severity in raw.issues:
@@ -968,6 +971,8 @@ def check_bytes(db: Database, ds: Dataset, data: bytes, file_name: str, dry_run:
     if progress:
         progress(0.1, "Đang kiểm tra từng dòng…")
     parsed = validate(db, ds, raw, report, legacy_choices, legacy_codes)
+    if principal is not None:
+        _reject_outside_scope(db, principal, ds, parsed, report)
     report.rows_total = len(raw.frame)
     if len(parsed) == 0 and report.ok:
         report.problems.append(Problem(None, None, "", "Tệp không có dòng dữ liệu nào "
@@ -1005,9 +1010,28 @@ def import_bytes(db: Database, dataset: str, data: bytes, file_name: str = "tệ
     legacy_choices: old commune code -> chosen 2025 commune code, for old communes split
     between several new ones; legacy_codes: the file uses pre-2025 codes throughout;
     allow_other_province: write a units file of a province the data does not hold yet
-    (otherwise the report asks for it: needs_confirmation, nothing written)."""
+    (otherwise the report asks for it: needs_confirmation, nothing written).
+
+    Runs as the current principal (dashboard.access.context): the role must allow uploads,
+    rows outside its scope are rejected, the batch records who made it, and the check or
+    commit goes into the audit log."""
+    from dashboard.access import context, require
+
     ds = get_dataset(dataset)
-    options = dict(progress=progress, legacy_choices=legacy_choices, legacy_codes=legacy_codes)
+    principal = context.current()          # who uploads: checked, recorded on the batch
+    require(principal, "upload")
+    created_by = created_by or principal.username
+    report = _check_and_commit(db, ds, data, file_name, dry_run, valid_rows_only, created_by,
+                               allow_other_province, principal,
+                               dict(progress=progress, legacy_choices=legacy_choices,
+                                    legacy_codes=legacy_codes, principal=principal))
+    _audit_upload(db, principal, report, "upload" if report.committed else "upload_checked")
+    return report
+
+
+def _check_and_commit(db, ds, data, file_name, dry_run, valid_rows_only, created_by,
+                      allow_other_province, principal, options) -> ImportReport:
+    progress = options["progress"]
     version = db.data_version()
     report, good, status, before = check_bytes(db, ds, data, file_name, dry_run,
                                                valid_rows_only, **options)
@@ -1056,6 +1080,29 @@ def _check_other_provinces(db, ds, good, report, allowed: bool) -> None:
         report.problems.append(Problem(None, None, "", province.other_province_message(db, found),
                                        suggestion=province.OTHER_PROVINCE_HINT,
                                        severity="warning"))
+
+
+def _reject_outside_scope(db, principal, ds, parsed, report) -> None:
+    """Rows naming a unit outside the uploader's scope are rejected, each one named."""
+    from dashboard.access import scope
+
+    if principal.scope is None or not len(parsed):
+        return
+    label = {c.name: c.label for c in ds.columns}
+    for idx, col, val, msg in scope.upload_problems(db, principal, ds.name,
+                                                    parsed[parsed["_ok"]]):
+        parsed.at[idx, "_ok"] = False
+        report.problems.append(Problem(int(parsed.at[idx, "_row"]), label.get(col, col),
+                                       str(val), msg))
+
+
+def _audit_upload(db, principal, report, action) -> None:
+    from dashboard.access import audit
+
+    audit.record(db, principal, action, {
+        "dataset": report.dataset, "file": report.file_name, "batch": report.batch_id,
+        "new": report.new, "updated": report.updated, "rejected": report.rejected,
+        "errors": len(report.errors)})
 
 
 def import_file(db: Database, dataset: str, path: str | Path, dry_run: bool = False,

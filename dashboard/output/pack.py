@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
+from dashboard.access.safe_text import scrub_paths
 from dashboard.output.slides import FIG_HEIGHT, FIG_WIDTH, Slide
 
 SCALE = 2
@@ -132,7 +133,8 @@ def figures_png(figures: Iterable, width: int = FIG_WIDTH, height: int = FIG_HEI
     except ExportError:
         raise
     except Exception as exc:  # kaleido / Chromium failures
-        raise ExportError(f"Không xuất được biểu đồ thành ảnh ({type(exc).__name__}: {exc}).") \
+        raise ExportError("Không xuất được biểu đồ thành ảnh ("
+                          f"{type(exc).__name__}: {scrub_paths(exc)}).") \
             from exc
 
 

@@ -29,7 +29,7 @@ if st.session_state.get("_profile_url") != wanted:
     st.session_state["profile_commune"] = wanted if wanted in names else None
     st.session_state["_profile_url"] = wanted
 if wanted and wanted not in names:
-    st.warning(f"Không có xã mã «{wanted}» trong dữ liệu; hãy chọn một xã trong danh sách.")
+    st.warning(f"Không có xã mã «{ui.esc(wanted)}» trong dữ liệu; hãy chọn một xã trong danh sách.")
 
 code = st.selectbox("Chọn xã, phường", list(names), key="profile_commune",
                     format_func=lambda c: f"{names[c]} ({c})",
@@ -52,8 +52,8 @@ cohort = evaluation.assign_cohorts(row[["phase", "started_on"]]).iloc[0]
 place = [p.commune_type if isinstance(p.commune_type, str) else None,
          p.parent_name if isinstance(p.parent_name, str) else None,
          f"diện tích {fmt.number(p.area_km2, 1)} km²" if pd.notna(p.area_km2) else None]
-st.subheader(f"{p.commune_name}")
-st.caption(" · ".join([f"Mã {p.commune_code}", *[x for x in place if x],
+st.subheader(ui.esc(p.commune_name))
+st.caption(" · ".join([f"Mã {ui.esc(p.commune_code)}", *[ui.esc(x) for x in place if x],
                        ui.filter_caption(f).split(" · ")[0]]))
 
 c = st.columns(4)

@@ -12,7 +12,8 @@ from dashboard.output import exports
 from dashboard.store import history
 from dashboard.web import setup_section, ui
 
-db = ui.get_db()
+db = ui.get_db()            # what this user may read (scoped)
+wdb = ui.base_db()          # writes: the data layer checks role and scope
 MAX_MB = int(st.get_option("server.maxUploadSize"))
 HAS_GEO = (Path(ingest.__file__).parent / "boundary_files.py").exists()
 DATASETS = {**{name: f"{history.DATASET_LABELS[name]} — {ds.label}"
@@ -37,8 +38,15 @@ tab_upload, tab_history, tab_templates = st.tabs(["Tải lên", "Lịch sử nh�
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _template(name: str, version: int) -> bytes:
+def _template(name: str, version: int, scope_path: str = "") -> bytes:
     return templates.xlsx_template(name, templates.user_units(db))
+
+
+def _logged_original(who, batch_id, original) -> bytes:
+    from dashboard.access import audit
+
+    audit.record(wdb, who, "archive_download", f"lô {batch_id}: {original[0]}")
+    return original[1]
 
 
 def _xlsx_button(label, data, name, key, **kw):
@@ -52,7 +60,7 @@ def _show_report(report: ingest.ImportReport, data: bytes, key: str) -> None:
     c[2].metric("Không đổi", fmt.number(report.unchanged))
     c[3].metric("Bị từ chối", fmt.number(report.rejected))
     if report.raw is not None:
-        where = f"trang tính «{report.raw.sheet}», " if report.raw.sheet else ""
+        where = f"trang tính «{ui.esc(report.raw.sheet)}», " if report.raw.sheet else ""
         st.caption(f"Đọc {fmt.number(report.rows_total)} dòng dữ liệu ({where}dòng tiêu đề "
                    f"số {report.raw.header_row}) · SHA-256 {report.sha256[:12]}…")
     if report.conversions:
@@ -92,7 +100,7 @@ def _check(dataset, data, name, choices, old_codes, progress=None):
     key = (dataset, hashlib.sha256(data).hexdigest(), tuple(sorted(choices.items())),
            old_codes, db.data_version())
     if state.get("data_check_key") != key:
-        report = ingest.import_bytes(db, dataset, data, name, dry_run=True, progress=progress,
+        report = ingest.import_bytes(wdb, dataset, data, name, dry_run=True, progress=progress,
                                      legacy_choices=choices, legacy_codes=old_codes)
         state["data_check_key"] = key
         state["data_check"] = report
@@ -119,7 +127,7 @@ def _upload_tables(dataset: str) -> None:
     report = _check(dataset, data, uploaded.name, choices, old_codes,
                     progress=lambda v, msg: bar.progress(min(1.0, v), text=msg))
     bar.empty()
-    st.subheader(f"Kết quả kiểm tra: {uploaded.name}")
+    st.subheader(f"Kết quả kiểm tra: {ui.esc(uploaded.name)}")
     if report.splits:
         st.warning("Một số xã cũ đã bị **chia cho nhiều xã mới**: chọn xã mới cho từng xã cũ "
                    "rồi bấm «Kiểm tra lại». Hệ thống không tự gán.", icon=":material/call_split:")
@@ -167,7 +175,7 @@ def _upload_tables(dataset: str) -> None:
     if st.button("Ghi vào cơ sở dữ liệu", type="primary", disabled=not agree,
                  key="data_commit", icon=":material/save:"):
         bar = st.progress(0.0, text="Đang ghi…")
-        final = ingest.import_bytes(db, dataset, data, uploaded.name,
+        final = ingest.import_bytes(wdb, dataset, data, uploaded.name,
                                     valid_rows_only=(mode == "valid_rows_only"),
                                     legacy_choices=choices, legacy_codes=old_codes,
                                     allow_other_province=bool(report.other_provinces),
@@ -199,18 +207,18 @@ def _upload_boundaries() -> None:
     data = uploaded.getvalue()
     prop = st.session_state.get("data_geo_prop") or None
     with st.spinner("Đang kiểm tra ranh giới…"):
-        report = boundaries.import_boundaries(db, Path(uploaded.name), code_property=prop,
+        report = boundaries.import_boundaries(wdb, Path(uploaded.name), code_property=prop,
                                        dry_run=True, data=data, file_name=uploaded.name)
     if report.candidates or report.needs_code_property:
         st.selectbox("Thuộc tính chứa mã đơn vị", [None, *report.candidates],
                      format_func=lambda p: "Tự nhận biết" if p is None else
                      f"{p} ({report.candidates.get(p, 0)} đối tượng khớp)", key="data_geo_prop")
     for m in report.messages():
-        (st.error if m in report.errors else st.write)(m)
+        (st.error if m in report.errors else st.write)(ui.esc(m))
     if report.ok and st.button("Ghi ranh giới vào cơ sở dữ liệu", type="primary",
                                key="data_geo_commit", icon=":material/save:"):
         with st.spinner("Đang ghi…"):
-            final = boundaries.import_boundaries(db, Path(uploaded.name), code_property=prop,
+            final = boundaries.import_boundaries(wdb, Path(uploaded.name), code_property=prop,
                                           data=data, file_name=uploaded.name)
         if final.committed:
             state["data_flash"] = (f"Đã ghi lô số {final.batch_id}: {final.rows_new} ranh giới "
@@ -218,32 +226,36 @@ def _upload_boundaries() -> None:
             state.data_upload_key += 1
             st.rerun()
         else:
-            st.error(" ".join(final.errors) or "Không ghi được ranh giới.")
+            st.error(ui.esc(" ".join(final.errors)) or "Không ghi được ranh giới.")
 
 
 with tab_upload:
-    st.markdown("Chọn bộ dữ liệu, tải mẫu, điền trong Excel rồi tải lên. Hệ thống **kiểm tra "
-                "trước**, chỉ ghi khi bạn xác nhận; mặc định tệp có lỗi thì không dòng nào "
-                "được ghi.")
-    dataset = st.selectbox("Bộ dữ liệu", list(DATASETS), format_func=DATASETS.get,
-                           key="data_dataset")
-    st.caption(f"Dung lượng tệp tối đa {fmt.number(MAX_MB)} MB. Tệp CSV (UTF-8, Windows-1258, "
-               "dấu phân cách , ; hoặc tab) hoặc Excel .xlsx.")
-    if dataset == "boundaries":
-        _upload_boundaries()
+    if not ui.can("upload"):
+        st.info("Tải dữ liệu lên cần vai trò «Cập nhật dữ liệu» trở lên.",
+                icon=":material/lock:")
     else:
-        t1, t2, _ = st.columns([1, 1, 2])
-        with t1:
-            # built only when clicked: the template lists the user's units (100k nationally)
-            _xlsx_button("⬇ Mẫu Excel",
-                         lambda n=dataset, v=db.data_version(): _template(n, v),
-                         templates.file_name(dataset, "xlsx"), key="up_tpl_xlsx",
-                         width="stretch", on_click="ignore")
-        with t2:
-            st.download_button("⬇ Mẫu CSV", templates.csv_template(dataset),
-                               templates.file_name(dataset, "csv"), "text/csv",
-                               key="up_tpl_csv", width="stretch")
-        _upload_tables(dataset)
+        st.markdown("Chọn bộ dữ liệu, tải mẫu, điền trong Excel rồi tải lên. Hệ thống **kiểm tra "
+                    "trước**, chỉ ghi khi bạn xác nhận; mặc định tệp có lỗi thì không dòng nào "
+                    "được ghi.")
+        dataset = st.selectbox("Bộ dữ liệu", list(DATASETS), format_func=DATASETS.get,
+                               key="data_dataset")
+        st.caption(f"Dung lượng tệp tối đa {fmt.number(MAX_MB)} MB. Tệp CSV (UTF-8, Windows-1258, "
+                   "dấu phân cách , ; hoặc tab) hoặc Excel .xlsx.")
+        if dataset == "boundaries":
+            _upload_boundaries()
+        else:
+            t1, t2, _ = st.columns([1, 1, 2])
+            with t1:
+                # built only when clicked: the template lists the user's units (100k nationally)
+                _xlsx_button("⬇ Mẫu Excel",
+                             lambda n=dataset, v=db.data_version(): _template(n, v, str(db.path)),
+                             templates.file_name(dataset, "xlsx"), key="up_tpl_xlsx",
+                             width="stretch", on_click="ignore")
+            with t2:
+                st.download_button("⬇ Mẫu CSV", templates.csv_template(dataset),
+                                   templates.file_name(dataset, "csv"), "text/csv",
+                                   key="up_tpl_csv", width="stretch")
+            _upload_tables(dataset)
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _dependents(path: str, batch_id: int, version: int) -> history.Dependents:
@@ -268,16 +280,21 @@ with tab_history:
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Tệp gốc**")
-            original = history.archived_file(db, chosen)
+            original = history.archived_file(db, chosen) if ui.can("export") else None
             if original:
-                st.download_button("Tải lại tệp gốc", original[1], original[0],
+                who = ui.principal()
+                st.download_button("Tải lại tệp gốc",
+                                   lambda o=original, c=chosen: _logged_original(who, c, o),
+                                   original[0], on_click="ignore",
                                    key=f"hist_file_{chosen}", icon=":material/download:")
                 st.caption(f"SHA-256: `{b['sha256']}`")
             else:
                 st.caption("Lô này không có tệp gốc lưu trữ (tạo tự động).")
         with c2:
             st.markdown("**Hoàn tác**")
-            if b["status"] != "committed":
+            if not ui.can("undo"):
+                st.caption("Hoàn tác cần vai trò «Cập nhật dữ liệu» trở lên.")
+            elif b["status"] != "committed":
                 st.caption("Lô này đã được hoàn tác.")
             else:
                 deps = _dependents(str(db.path), chosen, db.data_version())
@@ -296,8 +313,8 @@ with tab_history:
                 if st.button(f"Hoàn tác lô {chosen}", disabled=not sure or blocked,
                              key=f"hist_undo_{chosen}", icon=":material/undo:"):
                     try:
-                        res = history.rollback(db, chosen, cascade=cascade)
-                    except history.RollbackError as exc:
+                        res = history.rollback(wdb, chosen, cascade=cascade)
+                    except (history.RollbackError, PermissionError) as exc:
                         st.error(str(exc))
                     else:
                         state["data_flash"] = res.summary_text()
@@ -313,7 +330,7 @@ with tab_templates:
             a, b_, _ = st.columns([1, 1, 2])
             with a:
                 _xlsx_button("⬇ Mẫu Excel",
-                             lambda n=name, v=db.data_version(): _template(n, v),
+                             lambda n=name, v=db.data_version(): _template(n, v, str(db.path)),
                              templates.file_name(name, "xlsx"), key=f"tpl_{name}_xlsx",
                              width="stretch", on_click="ignore")
             with b_:

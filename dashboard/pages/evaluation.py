@@ -289,4 +289,4 @@ result = ev.findings(data, panel, indicator, horizon=int(horizon),
 with summary_box:
     st.markdown("**Tóm tắt để trình bày**")
     for sentence in result["sentences"]:
-        st.markdown("- " + sentence)
+        st.markdown("- " + ui.esc(sentence))

@@ -71,9 +71,9 @@ c1, c2 = st.columns([2, 4])
 with c1:
     if xa:
         level = "village"
-        st.markdown(f"**Cấp hiển thị:** thôn, tổ dân phố của {names[xa]}")
+        st.markdown(f"**Cấp hiển thị:** thôn, tổ dân phố của {ui.esc(names[xa])}")
         st.button("← Quay lại toàn bộ các xã", key="map_back", on_click=_back)
-        st.page_link("../pages/commune.py", label=f"Mở hồ sơ {names[xa]}",
+        st.page_link("../pages/commune.py", label=f"Mở hồ sơ {ui.esc(names[xa])}",
                      icon=":material/folder_open:", query_params={"commune": xa})
     else:
         level = st.segmented_control("Cấp hiển thị", levels, format_func=maps.LEVEL_LABELS.get,
@@ -118,7 +118,8 @@ if layer.polygons + layer.points == 0:
             "giới (GeoJSON, GeoPackage hoặc Shapefile nén .zip).")
 else:
     st.session_state["map_chart_key"] = f"map_chart_{st.session_state['map_n']}"
-    st.plotly_chart(fig, key=st.session_state["map_chart_key"], config=ui.PLOT_CONFIG,
+    st.plotly_chart(ui.safe_figure(fig), key=st.session_state["map_chart_key"],
+                    config=ui.PLOT_CONFIG,
                     on_select="rerun" if not xa else "ignore", selection_mode="points",
                     width="stretch")
 if layer.approximate:

@@ -80,7 +80,7 @@ def _map_chart(fig, key: str, query: str | None = None, params_: dict | None = N
     """Map figures (no x/y axes) drawn without ui.style_figure, offline (white-bg, no tiles)."""
     fig.update_layout(separators=",.", font=dict(size=14), height=height,
                       margin=dict(l=10, r=10, t=50, b=10), hoverlabel=dict(font_size=14))
-    st.plotly_chart(fig, config=ui.PLOT_CONFIG, key=key)
+    st.plotly_chart(ui.safe_figure(fig), config=ui.PLOT_CONFIG, key=key)
     if query:
         ui.sql_expander(query, params_ or {}, key=key)
 
@@ -334,8 +334,8 @@ with tabs[4]:
         else:
             card = ui.run_query("models_card", model_id=model_id)
             m = card.iloc[0]
-            st.subheader(m["model_name"])
-            st.caption(m["hierarchy"] or "")
+            st.subheader(ui.esc(m["model_name"]))
+            st.caption(ui.esc(m["hierarchy"] or ""))
             info, where = st.columns([3, 2], gap="large")
             with info:
                 status = mr.STATUSES[mr.status_at(card, f["as_of"]).iloc[0]]
@@ -358,7 +358,7 @@ with tabs[4]:
                     ("Mô tả", m["description"]),
                 ]
                 st.table(pd.DataFrame([(k, "–" if v is None or (isinstance(v, float) and
-                                                                  pd.isna(v)) else str(v))
+                                                                  pd.isna(v)) else ui.esc(v))
                                        for k, v in rows], columns=["Thông tin", "Giá trị"])
                          .set_index("Thông tin"))
             with where:

@@ -78,7 +78,8 @@ without = cov[cov.cells == 0]
 if len(without):
     st.markdown(f"**{fmt.number(len(without))} xã chưa có tổ nào** "
                 f"({fmt.number(without.households.sum())} hộ): "
-                + ", ".join(without.sort_values("households", ascending=False).unit_name))
+                + ", ".join(map(ui.esc, without.sort_values("households",
+                                                            ascending=False).unit_name)))
 l2, r2 = st.columns(2)
 for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top"),
                                (r2, bottom, "10 xã độ phủ thấp nhất (trong các xã đã có tổ)",

@@ -7,8 +7,7 @@ import html
 
 import streamlit as st
 
-from dashboard.access import audit
-from dashboard.access.principal import LOCAL
+from dashboard.access import audit, safe_text
 from dashboard.i18n import fmt
 from dashboard.output import pack, report, slides
 from dashboard.web import ui, urlstate
@@ -150,6 +149,7 @@ else:
             fig.update_layout(width=None)   # a map keeps its height (its zoom fits it)
         else:
             fig.update_layout(width=None, height=470 if full else 430, font_size=19)
+        safe_text.plotly_figure(fig)
         st.plotly_chart(fig, theme=None, config={"displaylogo": False, "displayModeBar": False},
                         key=f"present_fig_{s.key}")
 st.html(f'<div class="dv-footer">{esc(s.footer)}</div>')
@@ -173,20 +173,33 @@ nav[5].caption("**Trình chiếu** · ← → hoặc dấu cách: chuyển trang
 
 act = st.columns([1.3, 1, 1.1, 1.4, 1.5, 1.2])
 stem = pack.file_name(f["as_of"], "").rstrip(".")
-act[0].download_button("PowerPoint", icon=":material/download:",
-                       data=lambda: pack.pptx_bytes(deck),
-                       file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
-                       on_click="ignore", width="stretch",
-                       help="Tải bộ trang chiếu PowerPoint 16:9 của bộ lọc hiện tại")
-act[1].download_button("PDF", icon=":material/download:", data=lambda: pack.pdf_bytes(deck),
-                       file_name=f"{stem}.pdf", mime="application/pdf", key="present_pdf",
-                       on_click="ignore", width="stretch", help="Tải bộ trang chiếu dạng PDF")
-if s.figure is not None:
-    act[2].download_button("Ảnh PNG", icon=":material/image:",
-                           data=lambda: pack.figure_png(s.figure),
-                           file_name=f"{stem}-{index}-{s.key}.png", mime="image/png",
-                           key="present_png", on_click="ignore", width="stretch",
-                           help="Tải biểu đồ của trang này thành ảnh PNG sắc nét")
+who = ui.principal()
+
+
+def _logged(kind, build, arg):
+    from dashboard.access import audit
+
+    audit.record(ui.base_db(), who, "pack", f"{kind} {stem}")
+    return build(arg)
+
+
+if ui.can("pack"):         # presenters and above download the pack
+    act[0].download_button("PowerPoint", icon=":material/download:",
+                           data=lambda: _logged("PowerPoint", pack.pptx_bytes, deck),
+                           file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
+                           on_click="ignore", width="stretch",
+                           help="Tải bộ trang chiếu PowerPoint 16:9 của bộ lọc hiện tại")
+    act[1].download_button("PDF", icon=":material/download:",
+                           data=lambda: _logged("PDF", pack.pdf_bytes, deck),
+                           file_name=f"{stem}.pdf", mime="application/pdf", key="present_pdf",
+                           on_click="ignore", width="stretch",
+                           help="Tải bộ trang chiếu dạng PDF")
+    if s.figure is not None:
+        act[2].download_button("Ảnh PNG", icon=":material/image:",
+                               data=lambda: _logged("PNG", pack.figure_png, s.figure),
+                               file_name=f"{stem}-{index}-{s.key}.png", mime="image/png",
+                               key="present_png", on_click="ignore", width="stretch",
+                               help="Tải biểu đồ của trang này thành ảnh PNG sắc nét")
 with act[3]:
     ui.copy_link_button("present")
 if full:
@@ -203,15 +216,14 @@ with st.expander("Ghi chú cho người trình bày", expanded=not full):
     if s.queries:
         st.caption("Số liệu từ truy vấn: " + ", ".join(f"`queries/{q}.sql`" for q in s.queries))
 # -- written report: a draft «Báo cáo sơ kết» in Word (dashboard/output/report.py) --------------
-principal = LOCAL   # the signed-in user once logins exist (dashboard/access)
-if principal.can("export"):
+if ui.can("export"):
     with st.expander("Dự thảo báo cáo sơ kết (Word)"):
         style = st.radio("Thể thức", report.STYLES, format_func=report.STYLE_LABELS.get,
                          horizontal=True, key="report_style")
 
         def report_bytes() -> bytes:
-            data = report.report_docx(db, f["as_of"], f["communes"], principal, style)
-            audit.record(db, principal, "export", report.audit_detail(
+            data = report.report_docx(db, f["as_of"], f["communes"], who, style)
+            audit.record(ui.base_db(), who, "export", report.audit_detail(
                 f["as_of"], f["communes"], style, "so_ket"), address=st.context.ip_address)
             return data
         st.download_button("Tải dự thảo báo cáo (.docx)", icon=":material/description:",

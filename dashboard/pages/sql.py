@@ -1,7 +1,7 @@
 """Phân tích SQL: read-only SQL over the data, example queries, schema browser, downloads.
 
 Every rule (one SELECT, no files/network/settings, time/row/memory limits) lives in
-dashboard/sandbox.py; this script only draws widgets. A link may open it with a named query:
+dashboard/sandbox/; this script only draws widgets. Only for analysts and above. A link may open it with a named query:
 ?q=<name>&p_<param>=<value>… or with ad hoc SQL: ?sql=<text>&p_<param>=<value>….
 """
 import datetime as dt
@@ -14,6 +14,7 @@ from dashboard.output import exports
 from dashboard.web import ui
 
 EXAMPLE_NONE = ""
+ui.require("sql")
 f = ui.filters()
 db = ui.get_db()
 limits = sandbox.Limits.from_env()
@@ -66,8 +67,8 @@ if ss.get("sql_link_sig") != sig:
         ss["sql_text"] = q_sql
     for k, v in q_params.items():
         _set_param_state(k, v)
-    if q_name in examples or q_sql:
-        ss["sql_autorun"] = True
+    # a link only fills the editor: nothing runs before the user presses Run
+    ss.pop("sql_autorun", None)
 
 if "sql_text" not in ss:
     ss["sql_text"] = ("SELECT level, count(*) AS so_don_vi\nFROM units\nGROUP BY level\n"
@@ -214,6 +215,7 @@ def _value_text(v) -> str:
 # --- run -----------------------------------------------------------------------------------
 if (run_clicked or ss.pop("sql_autorun", False)) and box is not None:
     try:
+        ui.audit("sql", sql_text[:2000])
         result = box.run(sql_text, values)
         ss["sql_last"] = {"sql": sql_text, "params": values, "result": result, "error": None}
     except sandbox.SandboxError as e:
@@ -247,7 +249,12 @@ else:
     st.subheader("Kết quả")
     st.caption(f"{fmt.number(len(df))} dòng · {fmt.number(len(df.columns))} cột · "
                f"{fmt.fixed(res.elapsed_s, 2)} giây")
-    if res.truncated:
+    if res.cut == "bytes":
+        st.warning(
+            f"Kết quả quá lớn (giới hạn {fmt.number(limits.max_result_mb)} MB) nên chỉ giữ "
+            f"{fmt.number(len(df))} dòng đầu. Hãy chọn ít cột hơn, rút ngắn chuỗi văn bản "
+            "hoặc gộp nhóm trước.", icon=":material/content_cut:")
+    elif res.truncated:
         st.warning(
             f"Kết quả có hơn {fmt.number(res.row_limit)} dòng nên chỉ hiển thị "
             f"{fmt.number(res.row_limit)} dòng đầu. Nút tải xuống bên dưới chạy lại câu lệnh "
@@ -271,16 +278,26 @@ else:
 
     today = dt.date.today()
     c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
+    who, base = ui.principal(), ui.base_db()
+
+    def _logged(kind, build):
+        from dashboard.access import audit
+
+        audit.record(base, who, "export", f"{kind} {subject} (Phân tích SQL)")
+        return build(_full())
+
     c1.download_button("⬇ CSV" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_csv_bytes(_full()),
+                       lambda: _logged("CSV", exports.to_csv_bytes),
                        exports.file_name(subject, "csv", today), exports.CSV_MIME,
                        key="sql_dl_csv", width="stretch", on_click="ignore",
                        help=exports.CSV_DIALECT_LABELS["excel-vi"])
     c2.download_button("⬇ Excel" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: exports.to_xlsx_bytes(_full(), title="Phân tích SQL", meta=meta),
+                       lambda: _logged("XLSX", lambda d: exports.to_xlsx_bytes(
+                           d, title="Phân tích SQL", meta=meta)),
                        exports.file_name(subject, "xlsx", today), exports.XLSX_MIME,
                        key="sql_dl_xlsx", width="stretch", on_click="ignore")
-    c3.download_button("⬇ CSV máy đọc", lambda: exports.to_csv_bytes(_full(), "plain"),
+    c3.download_button("⬇ CSV máy đọc",
+                       lambda: _logged("CSV", lambda d: exports.to_csv_bytes(d, "plain")),
                        exports.file_name(subject + " may doc", "csv", today), exports.CSV_MIME,
                        key="sql_dl_csv_plain", width="stretch", on_click="ignore",
                        help=exports.CSV_DIALECT_LABELS["plain"])

@@ -45,7 +45,15 @@ def store_boundaries(db, frame: pd.DataFrame, *, file_name: str | None, sha256: 
                      created_by: str | None = None,
                      data: bytes | None = None) -> tuple[int, int, int]:
     """Upsert rows (unit_code, geometry_wkb, display_geojson, approximate, source) in one
-    transaction with its batch -> (batch_id, rows_new, rows_updated)."""
+    transaction with its batch -> (batch_id, rows_new, rows_updated). Only the whole-data
+    scope may write boundaries (a file replaces drawings across units)."""
+    from dashboard.access import context, require
+    from dashboard.ingest.boundary_files import _refuse_scoped
+
+    principal = context.current()
+    require(principal, "upload")
+    _refuse_scoped(principal)
+    created_by = created_by or principal.username
     codes = list(frame["unit_code"])
     with batches.write(db, dataset=DATASET, file_name=file_name, sha256=sha256, data=data,
                        mode=mode, created_by=created_by, note=note) as batch:

@@ -127,6 +127,9 @@ class Database:
                 for stmt in audit.DDL:   # audit_log (dashboard/access/audit.py)
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())
+                from dashboard.access import DDL as ACCESS_DDL
+                for stmt in ACCESS_DDL:
+                    cur.execute(stmt)
             finally:
                 cur.close()
             reference.ensure_loaded(self)

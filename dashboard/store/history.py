@@ -355,8 +355,12 @@ def rollback(db: Database, batch_id: int, cascade: bool = False, by: str | None 
     transaction whose integrity check runs before COMMIT. Raises RollbackError /
     RollbackConflict; nothing changes when it raises. dry_run: do it all, check integrity,
     then roll the transaction back (the result says what would be undone)."""
+    from dashboard.access import audit, context, require, scope
     from dashboard.store.integrity import IntegrityError, check
 
+    principal = context.current()          # editors undo only batches within their scope
+    require(principal, "undo")
+    by = by or principal.username
     batch_id = int(batch_id)
     result = RollbackResult(dry_run=dry_run)
     try:
@@ -373,6 +377,7 @@ def rollback(db: Database, batch_id: int, cascade: bool = False, by: str | None 
             if not deps.can_cascade or (deps.batches and not cascade):
                 raise RollbackConflict(batch_id, deps)
             order = sorted([*deps.batches, batch_id], reverse=True)
+            scope.check_undo(cur, principal, order)
             now = dt.datetime.now().strftime("%d/%m/%Y %H:%M")
             for b in order:
                 changes = _changes(cur, b)
@@ -389,6 +394,7 @@ def rollback(db: Database, batch_id: int, cascade: bool = False, by: str | None 
             if dry_run:
                 check(cur)
                 raise _DryRun
+            audit.record(db, principal, "undo", {"batches": result.batches}, cur=cur)
     except _DryRun:
         pass
     except IntegrityError as exc:

@@ -11,25 +11,37 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web import navigation, ui
+from dashboard.web import auth, navigation, ui
 
 ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
 
 
-def build_pages() -> list:
+def build_pages(principal=None) -> list:
     icons = {file: icon for file, _, icon, _ in navigation.PAGES}
+    shown = [(f, t, u) for f, t, u in navigation.built()
+             if principal is None or navigation.allowed(f, principal)]
     return [st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
                     default=(i == 0))
-            for i, (file, title, url) in enumerate(navigation.built())]
+            for i, (file, title, url) in enumerate(shown)]
 
 
 def main() -> None:
     st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
-    page = st.navigation(build_pages(), position="sidebar")
     try:
+        principal = auth.gate()   # users configured and nobody logged in: login page only
+        if principal is None:
+            # every address shows the login page (a deep link opens its page after login)
+            login = [st.Page(auth.login_page, title="Đăng nhập", url_path=url,
+                             default=(i == 0))
+                     for i, url in enumerate(["dang-nhap",
+                                              *(u for _, _, u in navigation.built())])]
+            st.navigation(login, position="hidden").run()
+            return
+        page = st.navigation(build_pages(principal), position="sidebar")
         with st.sidebar:
-            st.caption("Ban Dân vận · " + (ui.province_name() or "chưa có dữ liệu"))
+            st.caption("Ban Dân vận · " + ui.esc(ui.province_name() or "chưa có dữ liệu"))
+        auth.sidebar(principal)
         ui.sidebar_filters()
         page.run()
     except Exception as exc:  # users never see a traceback

@@ -19,7 +19,16 @@ PAGES = [
     ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
     ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
     ("guide.py", "Hướng dẫn", ":material/help:", "huong-dan"),
+    ("admin.py", "Quản trị", ":material/admin_panel_settings:", "quan-tri"),
 ]
+
+# page file -> the action (access.principal.ACTIONS) a role needs to see the page at all
+REQUIRES = {"sql.py": "sql", "admin.py": "users"}
+
+
+def allowed(file: str, principal) -> bool:
+    need = REQUIRES.get(file)
+    return need is None or principal.can(need)
 
 
 def built() -> list[tuple[str, str, str]]:

@@ -11,6 +11,7 @@ import logging
 import numbers
 import traceback
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -35,25 +36,96 @@ def _database(path: str) -> store.Database:
     return store.open_db(path)
 
 
-def get_db() -> store.Database:
+def base_db() -> store.Database:
+    """The database itself: for writes through the data layer's checks, accounts and audit.
+    Pages read through get_db()."""
     return _database(str(store.default_db_path()))
 
 
+PRINCIPAL_KEY = "_principal"
+
+
+def principal():
+    """Who this session runs as (set by the login in app.py): LOCAL when no users are
+    configured, else the logged-in user, else nobody (sees nothing)."""
+    from dashboard.access import LOCAL, NOBODY, users
+
+    p = st.session_state.get(PRINCIPAL_KEY)
+    if p is not None:
+        return p
+    return NOBODY if users.any_users(base_db()) else LOCAL
+
+
+def get_db():
+    """The data this session may read: the scoped view of the database for its principal
+    (dashboard/access/scope.py), so every query, table, map and download is within scope."""
+    from dashboard.access import scope
+
+    return scope.database_for(base_db(), principal())
+
+
+def can(action: str) -> bool:
+    return principal().can(action)
+
+
+def require(action: str) -> None:
+    """Stop the page with a Vietnamese message unless the session's role allows `action`."""
+    from dashboard.access import audit
+    from dashboard.access.principal import Forbidden
+    from dashboard.access.principal import require as _require
+
+    try:
+        _require(principal(), action)
+    except Forbidden as exc:
+        audit.record(base_db(), principal(), "forbidden", action)
+        st.error(str(exc), icon=":material/block:")
+        st.stop()
+
+
+def audit(action: str, detail=None) -> None:
+    from dashboard.access import audit as _audit
+
+    _audit.record(base_db(), principal(), action, detail)
+
+
+def esc(text) -> str:
+    """User text (names from uploaded files) for any call that renders Markdown (st.title,
+    st.header, st.markdown, st.caption, st.info, labels …): shown as text, never as Markdown,
+    HTML, links or images."""
+    from dashboard.access import safe_text
+
+    return safe_text.markdown(text)
+
+
+def safe_figure(fig):
+    """A Plotly figure drawn without ui.chart: its texts from user data shown as text."""
+    from dashboard.access import safe_text
+
+    return safe_text.plotly_figure(fig)
+
+
+def esc_html(text) -> str:
+    """User text for Plotly titles, hover and labels (Plotly reads a subset of HTML)."""
+    from dashboard.access import safe_text
+
+    return safe_text.html(text)
+
+
 @st.cache_resource(show_spinner=False, max_entries=config.get("query_cache_entries"))
-def _run_shared(path: str, version: int, name: str, params_json: str) -> pd.DataFrame:
+def _run_shared(path: str, version: int, name: str, params_json: str, _db=None) -> pd.DataFrame:
     params = json.loads(params_json)
-    return queries.run(_database(path), name, params)
+    return queries.run(_db if _db is not None else _database(path), name, params)
 
 
 def run_query(name: str, **params) -> pd.DataFrame:
     """Run a named query with the given parameters; cached until the data changes.
-    One result per (data version, query, parameters) is held for every session (no copy per
-    session or per rerun); each caller gets a shallow copy, which pandas' copy-on-write
-    keeps from ever changing the shared frame."""
+    One result per (scope, data version, query, parameters) is held for every session (no
+    copy per session or per rerun; db.path differs per scope); each caller gets a shallow
+    copy, which pandas' copy-on-write keeps from ever changing the shared frame."""
     db = get_db()
     bound = queries.rendered_params(name, params)
     return _run_shared(str(db.path), db.data_version(), name,
-                       json.dumps(bound, default=str, sort_keys=True)).copy(deep=False)
+                       json.dumps(bound, default=str, sort_keys=True), _db=db).copy(deep=False)
 
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
@@ -292,7 +364,11 @@ def metric(label: str, value, help: str | None = None, digits: int = 0, pct: boo
 
 
 def style_figure(fig, height: int | None = None):
-    """Vietnamese separators (1.234,5), readable fonts, no clutter."""
+    """Vietnamese separators (1.234,5), readable fonts, no clutter; every text in it (titles,
+    names, hover texts from user data) shown as text."""
+    from dashboard.access import safe_text
+
+    safe_text.plotly_figure(fig)
     fig.update_layout(separators=",.", font=dict(size=14), margin=dict(l=10, r=10, t=50, b=10),
                       legend_title_text="", hoverlabel=dict(font_size=14))
     # thousands as 10.000, never 10k: numeric value axes get a full-number format
@@ -332,10 +408,18 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
     local Chromium, only when clicked) and 'Xem SQL'."""
     styled = style_figure(fig, height)
     st.plotly_chart(styled, config=PLOT_CONFIG, key=key)
-    if png:
+    if png and can("export"):
         from dashboard.output import pack
 
-        st.download_button("Ảnh PNG", data=lambda: pack.figure_png(styled),
+        who, db = principal(), base_db()
+
+        def _png():
+            from dashboard.access import audit as _audit
+
+            _audit.record(db, who, "export", f"PNG {key}")
+            return pack.figure_png(styled)
+
+        st.download_button("Ảnh PNG", data=_png,
                            file_name=exports.file_name(_chart_subject(fig, key, query, title),
                                                        "png", filters()["as_of"]),
                            mime="image/png",
@@ -354,7 +438,7 @@ def sql_expander(name: str, params: dict, key: str) -> None:
         st.code(q.sql, language="sql", line_numbers=False)
         link = {"q": q.name, **{f"p_{k}": _param_text(v, plain=True) for k, v in bound.items()
                                 if v is not None}}
-        if _sql_page_exists():
+        if _sql_page_exists() and can("sql"):
             st.page_link("../pages/sql.py", label="Mở trong Phân tích SQL", icon=":material/search:",
                          query_params=link)
         st.caption("Dòng lệnh: `python -m dashboard query " + q.name + "".join(
@@ -404,23 +488,35 @@ def download_meta(name: str | None = None, f: dict | None = None) -> list[tuple[
 def downloads(df: pd.DataFrame, name: str, key: str, title: str | None = None) -> None:
     """CSV for Excel (';', decimal comma, BOM), XLSX with its as-of date, filters and source
     on the first rows, and the machine-readable CSV for analysts; built only when clicked;
-    dated, meaningful file names."""
+    dated, meaningful file names; presenters and above only, each download audited."""
+    if not can("export"):
+        return
     f = filters()
     try:
         subject = title or queries.get(name).title
     except KeyError:
         subject = name
+    who, db = principal(), base_db()
+
+    def logged(fn, kind):
+        def build():
+            from dashboard.access import audit as _audit
+
+            _audit.record(db, who, "export", f"{kind} {subject} ({len(df)} dòng)")
+            return fn()
+        return build
+
     c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
-    c1.download_button("⬇ CSV", lambda: exports.to_csv_bytes(df),
+    c1.download_button("⬇ CSV", logged(lambda: exports.to_csv_bytes(df), "CSV"),
                        exports.file_name(subject, "csv", f["as_of"]), "text/csv",
                        key=f"{key}_csv", width="stretch", on_click="ignore",
                        help=exports.CSV_DIALECT_LABELS["excel-vi"])
     c2.download_button("⬇ Excel",
-                       lambda: exports.to_xlsx_bytes(df, title=subject,
-                                                     meta=download_meta(name, f)),
+                       logged(lambda: exports.to_xlsx_bytes(df, title=subject,
+                                                            meta=download_meta(name, f)), "XLSX"),
                        exports.file_name(subject, "xlsx", f["as_of"]), exports.XLSX_MIME,
                        key=f"{key}_xlsx", width="stretch", on_click="ignore")
-    c3.download_button("⬇ CSV máy đọc", lambda: exports.to_csv_bytes(df, "plain"),
+    c3.download_button("⬇ CSV máy đọc", logged(lambda: exports.to_csv_bytes(df, "plain"), "CSV"),
                        exports.file_name(subject + " may doc", "csv", f["as_of"]), "text/csv",
                        key=f"{key}_csv_plain", width="stretch", on_click="ignore",
                        help=exports.CSV_DIALECT_LABELS["plain"] + ", ngày dạng ISO — như "
@@ -441,7 +537,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     if commune_link and commune_link in df.columns and _page_exists("commune.py"):
         linked = linked.copy()
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
-                      [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
+                      [f"{PROFILE_URL}?commune={quote(c)}" if isinstance(c, str) and c else ""
                        for c in df[commune_link].head(cap)])
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
