@@ -115,7 +115,7 @@ class Database:
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
-        from dashboard.access import audit
+        from dashboard.access import DDL as ACCESS_DDL
         from dashboard.store import analytics, migrations, queries, reference
 
         with self.write_lock:
@@ -124,11 +124,8 @@ class Database:
                 migrations.upgrade(cur)   # dataset tables and boundaries, versioned
                 for stmt in SYSTEM_DDL:
                     cur.execute(stmt)
-                for stmt in audit.DDL:   # audit_log (dashboard/access/audit.py)
-                    cur.execute(stmt)
                 cur.execute(queries.macros_sql())
-                from dashboard.access import DDL as ACCESS_DDL
-                for stmt in ACCESS_DDL:
+                for stmt in ACCESS_DDL:   # accounts, sessions, audit log (dashboard/access)
                     cur.execute(stmt)
             finally:
                 cur.close()
