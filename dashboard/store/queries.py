@@ -87,7 +87,9 @@ OPTIONAL = {"communes": None, "level": "commune"}
 
 
 def defaults() -> dict[str, object]:
-    return {"as_of": dt.date.today(), **OPTIONAL}
+    from dashboard import config
+
+    return {"as_of": dt.date.today(), **OPTIONAL, "due_day": config.get("report_due_day")}
 
 
 def coerce_param(name: str, value):
@@ -98,6 +100,12 @@ def coerce_param(name: str, value):
         return [c.strip() for c in value.split(",") if c.strip()] or None
     if name == "communes":
         return list(value) or None
+    if name == "period" or name.endswith("_period"):      # months: YYYY-MM or MM/YYYY
+        from dashboard.ingest.values import parse_month
+
+        return parse_month(value.isoformat() if isinstance(value, dt.date) else str(value))
+    if name == "due_day":
+        return int(value)
     if name in ("as_of", "start", "end") or name.endswith("_on"):
         if isinstance(value, dt.datetime):
             return value.date()
