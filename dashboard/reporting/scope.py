@@ -45,3 +45,12 @@ def sees(principal_communes: list[str] | None, about: list[str] | None) -> bool:
     if about is None:
         return False
     return set(about) <= set(principal_communes) and bool(about)
+
+
+def codes(value) -> list[str] | None:
+    """A VARCHAR[] cell read back from DuckDB (list, array, or a missing marker) -> list/None."""
+    if value is None or value is getattr(__import__("pandas"), "NA", object()):
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    return [str(v) for v in value]
