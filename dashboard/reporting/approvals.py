@@ -73,6 +73,22 @@ def active(db, communes: list[str] | None = None) -> pd.DataFrame:
     return df[df["active"]].reset_index(drop=True)
 
 
+HISTORY_LABELS = {"period": "Tháng", "unit_name": "Xã, phường / tỉnh", "unit_code": "Mã",
+                  "approved_by": "Người duyệt", "approved_at": "Lúc duyệt", "note": "Ghi chú",
+                  "state": "Trạng thái", "unlocked_by": "Người mở khóa",
+                  "unlocked_at": "Lúc mở khóa", "unlock_reason": "Lý do mở khóa"}
+
+
+def history_table(db, communes: list[str] | None = None) -> pd.DataFrame:
+    """Every approval as shown to users (Vietnamese headers, months as MM/YYYY)."""
+    from dashboard.store import queries
+
+    df = queries.run(db, "reporting_approvals", communes=communes)
+    df["period"] = df["period"].map(fmt.month)
+    df["state"] = ["Đang khóa" if a else "Đã mở khóa" for a in df["active"]]
+    return df[list(HISTORY_LABELS)].rename(columns=HISTORY_LABELS)
+
+
 def approved_through(db, communes: list[str] | None = None) -> str | None:
     """The latest month approved for every commune in `communes` (None = all communes)."""
     return db.scalar("""

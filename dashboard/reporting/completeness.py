@@ -14,7 +14,7 @@ from dashboard.access import audit
 from dashboard.access.principal import LOCAL, Principal
 from dashboard.contract import indicator_label
 from dashboard.i18n import fmt
-from dashboard.reporting.scope import narrow
+from dashboard.reporting.scope import narrow  # noqa: F401  (pages call rc.narrow)
 from dashboard.store import queries
 
 STATUS_LABELS = {"complete": "Đủ", "partial": "Thiếu chỉ số", "missing": "Chưa báo cáo",
@@ -35,6 +35,12 @@ def month_text(period: str) -> str:
 
 def shift(period: str, months: int) -> str:
     return str(pd.Period(period, freq="M") + months)
+
+
+def window(end_period: str, months: int | None = None) -> dict:
+    """start_period/end_period of the rate queries: the `months` months ending at end_period."""
+    months = months or config.get("reporting_months")
+    return {"start_period": shift(end_period, 1 - months), "end_period": end_period}
 
 
 def latest_period(db) -> str | None:
@@ -236,3 +242,19 @@ def set_contact(db, unit_code: str, contact_unit: str | None, contact_person: st
                         [unit_code, *values])
         audit.record(db, principal, "reporting_settings",
                      f"Đơn vị liên hệ của xã {unit_code}: {values[0] or 'mặc định'}", cur=cur)
+
+
+RATE_LABELS = {"commune_code": "Mã xã", "commune_name": "Xã, phường", "months": "Số tháng",
+               "complete": "Tháng đủ", "partial": "Tháng thiếu chỉ số",
+               "missing": "Tháng chưa báo cáo", "on_time": "Tháng đúng hạn",
+               "reporting_rate": "Tỷ lệ báo cáo đủ (%)", "on_time_rate": "Tỷ lệ đúng hạn (%)",
+               "last_complete_period": "Tháng đủ gần nhất"}
+REGISTRY_LABELS = {"commune_code": "Mã xã", "commune_name": "Xã, phường", "cells": "Số tổ",
+                   "cells_updated_at": "Sổ tổ cập nhật lần cuối", "models": "Số mô hình",
+                   "models_updated_at": "Sổ mô hình cập nhật lần cuối",
+                   "indicators_updated_at": "Chỉ số cập nhật lần cuối"}
+
+
+def reported_indicators(db) -> list[str]:
+    """Every indicator code present in the data."""
+    return list(db.df("SELECT DISTINCT indicator FROM indicators ORDER BY 1")["indicator"])

@@ -27,6 +27,7 @@ def main() -> None:
     st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
     page = st.navigation(build_pages(), position="sidebar")
+    st.session_state["_page_url"] = page.url_path     # comments are tied to the page
     try:
         with st.sidebar:
             st.caption("Ban Dân vận · " + (ui.province_name() or "chưa có dữ liệu"))

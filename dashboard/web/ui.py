@@ -266,6 +266,14 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
                            key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
         sql_expander(query, params or {}, key=key)
+    _figure_footer(key)
+
+
+def _figure_footer(key: str, title: str | None = None) -> None:
+    """Approval state and 'Bình luận' under a figure (dashboard/web/discuss.py)."""
+    from dashboard.web import discuss
+
+    discuss.figure_footer(key, title)
 
 
 def sql_expander(name: str, params: dict, key: str) -> None:
@@ -347,6 +355,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)
+    _figure_footer(key, title)
 
 
 def vi_style(df: pd.DataFrame):
