@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard import config
 from dashboard.contract import indicator_label
 from dashboard.i18n import fmt
-from dashboard.reporting import approvals, comments, completeness as rc
+from dashboard.reporting import approvals, comments
+from dashboard.reporting import completeness as rc
 from dashboard.web import discuss, ui
 
 f = ui.filters()

@@ -79,6 +79,11 @@ HISTORY_LABELS = {"period": "Tháng", "unit_name": "Xã, phường / tỉnh", "u
                   "unlocked_at": "Lúc mở khóa", "unlock_reason": "Lý do mở khóa"}
 
 
+def version(db) -> str:
+    """Changes whenever an approval is made or lifted (a cache key for footers)."""
+    return str(db.scalar("SELECT count(*) || '.' || count(unlocked_at) FROM approvals"))
+
+
 def history_table(db, communes: list[str] | None = None) -> pd.DataFrame:
     """Every approval as shown to users (Vietnamese headers, months as MM/YYYY)."""
     from dashboard.store import queries
@@ -244,14 +249,26 @@ def check_locks(cur) -> None:
             if ids:
                 rows = locked_rows(cur, ids)
                 if len(rows):
-                    raise PeriodLocked(rows, action)
+                    exc = PeriodLocked(rows, action)
+                    _audit_refusal(cur, ids, exc)
+                    raise exc
     cur.executemany("INSERT OR IGNORE INTO approval_seen VALUES (?, ?)",
                     [[int(b), s] for b, s in unseen])
 
 
-def record_refusal(db, principal: Principal, exc: PeriodLocked, address: str | None = None):
-    """The audit entry of a write the lock refused (written after the write rolled back)."""
+def _audit_refusal(cur, batch_ids: list[int], exc: PeriodLocked) -> None:
+    """Audit the refusal on a cursor of its own (auto-commit): the refused transaction rolls
+    back, its audit entry stays. The user is the batch's created_by (the hook knows no
+    principal)."""
+    who = cur.execute("SELECT string_agg(DISTINCT created_by, ', ') FROM batches "
+                      "WHERE list_contains(?, batch_id)", [batch_ids]).fetchone()[0]
     keys = json.dumps(exc.rows[["unit_code", "period", "indicator"]].head(
         config.get("locked_rows_listed")).values.tolist(), ensure_ascii=False)
-    audit.record(db, principal, "lock_refused", f"{exc.action}: {len(exc.rows)} dòng {keys}",
-                 address)
+    own = cur.cursor()
+    try:
+        own.execute("INSERT INTO audit_log VALUES (?, ?, NULL, 'lock_refused', ?, NULL)",
+                    [dt.datetime.now(), who,
+                     f"Từ chối {exc.action} (lô {', '.join(map(str, batch_ids))}): "
+                     f"{len(exc.rows)} dòng chỉ số đã khóa {keys}"])
+    finally:
+        own.close()

@@ -129,7 +129,7 @@ class Database:
                 for stmt in SYSTEM_DDL:
                     cur.execute(stmt)
                 cur.execute(queries.macros_sql())
-                from dashboard.reporting import schema as reporting_schema   # reporting cycle
+                from dashboard.reporting import schema as reporting_schema  # reporting cycle
                 for stmt in reporting_schema.DDL:
                     cur.execute(stmt)
             finally:
