@@ -5,7 +5,7 @@ meeting pack as a slide note.
 Scoped like the data: a comment is about the communes of its view (the chosen communes, within
 the author's scope; None = the whole data). A principal sees a comment only when every commune
 it is about is in the principal's scope, so a commune-scoped user never sees another
-commune's comment, nor one about the whole province. Comment text is user text: stored and
+commune's comment, nor one about the whole data unless it sees every commune. Comment text is user text: stored and
 returned as given; pages show it as plain text, never as markdown or HTML.
 """
 from __future__ import annotations
@@ -108,7 +108,9 @@ def _visible(db, principal: Principal, df: pd.DataFrame) -> pd.DataFrame:
     allowed = scope_communes(db, principal)
     if allowed is None or df.empty:
         return df.reset_index(drop=True)
-    ok = [sees(allowed, codes(c)) for c in df["communes"]]
+    everything = set(db.df("SELECT unit_code FROM units WHERE level = 'commune'")["unit_code"])
+    whole = everything <= set(allowed)      # a scope that happens to hold every commune
+    ok = [whole if codes(c) is None else sees(allowed, codes(c)) for c in df["communes"]]
     return df[ok].reset_index(drop=True)
 
 

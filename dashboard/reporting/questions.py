@@ -123,6 +123,13 @@ def get(db, principal: Principal, question_id: int) -> dict:
     return row.iloc[0].to_dict()
 
 
+def sandbox_for_database():
+    """The SQL explorer's sandbox factory (its signature tells whether it takes a scope)."""
+    from dashboard import sandbox
+
+    return sandbox.for_database
+
+
 def _sandbox(db, principal: Principal):
     """The SQL explorer's sandbox for this principal. When the sandbox takes a principal it
     narrows the data to that scope itself; until then a scoped principal is refused rather
