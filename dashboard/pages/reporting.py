@@ -54,6 +54,8 @@ with tabs[1]:
         else:
             st.markdown(f"**{fmt.number(len(remind))} xã chưa báo cáo đủ "
                         f"{rc.month_text(period)}** — tải danh sách để nhắc.")
+            for label, group in remind.groupby("Tình trạng", sort=False):
+                st.caption(f"{label}: " + ", ".join(map(discuss.md_escape, group["Xã, phường"])))
             ui.table(remind, key="rp_remind", query="reporting_completeness", params=params,
                      title=f"Xã chưa báo cáo {rc.month_text(period)}")
 with tabs[2]:
