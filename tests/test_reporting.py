@@ -21,7 +21,8 @@ import pytest
 
 from dashboard import ingest, store
 from dashboard.access.principal import LOCAL, Principal
-from dashboard.reporting import approvals, comments, completeness as rc, questions
+from dashboard.reporting import approvals, comments, questions
+from dashboard.reporting import completeness as rc
 from dashboard.store import history, queries
 
 A, B, C, D, E = "25111", "25114", "25117", "25120", "25123"

@@ -10,7 +10,8 @@ import pytest
 from conftest import run_page
 
 from dashboard import store
-from dashboard.reporting import approvals, comments, completeness as rc, questions
+from dashboard.reporting import approvals, comments, questions
+from dashboard.reporting import completeness as rc
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -145,3 +145,15 @@ with tabs[7]:
             if st.button("Lưu danh sách chỉ số", key="rp_save_expected"):
                 rc.set_expected(db, province, chosen, me)
                 st.rerun()
+            names = dict(zip(status.commune_code, status.commune_name))
+            with st.form("rp_contact"):
+                st.markdown("**Đơn vị liên hệ để nhắc báo cáo** (để trống: UBND xã)")
+                c = st.columns([2, 2, 2, 1])
+                code = c[0].selectbox("Xã, phường", list(names), key="rp_ct_unit",
+                                      format_func=lambda x: f"{names[x]} ({x})")
+                unit = c[1].text_input("Đơn vị liên hệ", key="rp_ct_name")
+                person = c[2].text_input("Người liên hệ", key="rp_ct_person")
+                phone = c[3].text_input("Điện thoại", key="rp_ct_phone")
+                if st.form_submit_button("Lưu đơn vị liên hệ"):
+                    rc.set_contact(db, code, unit, person, phone, principal=me)
+                    st.success("Đã lưu.")

@@ -115,9 +115,9 @@ def _indicators_text(codes) -> str:
 
 STATUS_COLUMNS = {
     "commune_code": "Mã xã", "commune_name": "Xã, phường", "status_label": "Tình trạng",
-    "received_text": "Chỉ số đã nhận", "missing_text": "Chỉ số còn thiếu",
-    "batch_id": "Lô nhập", "reported_at": "Ngày nhận", "due_on": "Hạn báo cáo",
-    "timeliness": "Đúng hạn", "approved_text": "Đã duyệt"}
+    "received_text": "Chỉ số đã nhận", "reported_at": "Ngày nhận", "timeliness": "Đúng hạn",
+    "batch_id": "Lô nhập", "due_on": "Hạn báo cáo", "missing_text": "Chỉ số còn thiếu",
+    "approved_text": "Đã duyệt"}
 
 
 def status_table(st_: pd.DataFrame) -> pd.DataFrame:
