@@ -337,3 +337,4 @@ def test_saved_questions_are_found_in_scope_and_rerun_read_only(db):
     with pytest.raises(questions.QuestionError):
         questions.save(db, ANALYST_A, "  ", SQL)
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'save_question'") == 2
+

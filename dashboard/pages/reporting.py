@@ -39,6 +39,9 @@ k[4].metric("Tỷ lệ báo cáo đủ", fmt.percent(s["reporting_rate"]))
 k[5].metric("Tỷ lệ đúng hạn", fmt.percent(s["on_time_rate"]),
             help="Báo cáo đủ nhận được trước hết ngày hạn")
 
+if s["communes"] == 0:
+    st.info("Chưa có chỉ số nào phải báo cáo: tỉnh chưa từng gửi chỉ số và chưa chọn danh sách "
+            "chỉ số phải báo cáo (thẻ «Cài đặt»).")
 tabs = st.tabs(["Theo xã", "Chưa báo cáo", "Theo tháng", "Bản đồ", "Duyệt số liệu",
                 "Bình luận", "Sổ đăng ký", "Cài đặt"], key="rp_tab", bind="query-params")
 params = {"period": period, "communes": f["communes"]}
