@@ -338,3 +338,16 @@ def test_saved_questions_are_found_in_scope_and_rerun_read_only(db):
         questions.save(db, ANALYST_A, "  ", SQL)
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'save_question'") == 2
 
+
+
+def test_saved_question_pinned_and_deleted(db):
+    qid = questions.save(db, ANALYST_A, "Đơn vị theo cấp", SQL)
+    questions.set_overview(db, ANALYST_A, qid, True, "line")
+    q = questions.get(db, PROVINCE, qid)
+    assert bool(q["on_overview"]) and q["display"] == "line"
+    with pytest.raises(questions.QuestionError):
+        questions.set_overview(db, VIEWER_A, qid, False)
+    with pytest.raises(questions.QuestionError):
+        questions.delete(db, Principal("khac", "analyst", (A,)), qid)
+    questions.delete(db, ANALYST_A, qid)
+    assert questions.find(db, ADMIN).empty

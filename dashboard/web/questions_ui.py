@@ -68,6 +68,23 @@ def saved_list() -> None:
     last = st.session_state.get("sq_result")
     if last and last[0] == qid:
         ui.table(last[1], key=f"sq_table_{qid}", title=str(q["name"]))
+    if me.can("save_question"):
+        c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+        pin = c1.checkbox("Hiện trên Tổng quan", value=bool(q["on_overview"]),
+                          key=f"sq_pin_{qid}")
+        shown = c2.selectbox("Dạng", list(questions.DISPLAYS), key=f"sq_disp_{qid}",
+                             index=list(questions.DISPLAYS).index(q["display"]),
+                             format_func=questions.DISPLAYS.get, label_visibility="collapsed")
+        try:
+            if c3.button("Lưu", key=f"sq_upd_{qid}"):
+                questions.set_overview(db, me, qid, pin, shown)
+                st.rerun()
+            if c4.button("Xóa", key=f"sq_del_{qid}", icon=":material/delete:"):
+                questions.delete(db, me, qid)
+                st.session_state.pop("sq_pick", None)
+                st.rerun()
+        except questions.QuestionError as exc:
+            st.error(str(exc))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
