@@ -89,7 +89,13 @@ OPTIONAL = {"communes": None, "level": "commune"}
 def defaults() -> dict[str, object]:
     from dashboard import config
 
-    return {"as_of": dt.date.today(), **OPTIONAL, "due_day": config.get("report_due_day")}
+    # the reporting cycle: the month being reported is the previous one; rates cover the
+    # reporting_months months ending there
+    today = dt.date.today()
+    last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    y, m = divmod(int(last[:4]) * 12 + int(last[5:]) - config.get("reporting_months"), 12)
+    return {"as_of": today, **OPTIONAL, "due_day": config.get("report_due_day"),
+            "period": last, "end_period": last, "start_period": f"{y:04d}-{m + 1:02d}"}
 
 
 def coerce_param(name: str, value):

@@ -6,7 +6,7 @@
 --   none_expected), the batch that completed the report and its time, the due date (day
 --   due_day of the following month), whether on time and how many days late, whether the
 --   month is approved, whom to remind and the last month the commune reported anything.
--- params: period (YYYY-MM, required); communes (list, default all); due_day (day, default the report_due_day setting)
+-- params: period (YYYY-MM, default the previous month); communes (list, default all); due_day (day, default the report_due_day setting)
 -- columns: period, commune_code, commune_name, province_code, expected, received, status, missing_indicators, batch_id, reported_at, due_on, on_time, days_late, approved, contact_unit, contact_person, contact_phone, last_reported_period
 WITH last_report AS (
     SELECT coalesce(v.parent_code, u.unit_code) AS commune_code, max(i.period) AS period

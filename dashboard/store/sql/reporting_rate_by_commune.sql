@@ -4,7 +4,7 @@
 --   was expected to report: complete, partial and missing months, complete months on time,
 --   the reporting rate (100 × complete / months), the on-time rate (100 × on time / months)
 --   and the last month it reported completely.
--- params: start_period (YYYY-MM); end_period (YYYY-MM); communes (list, default all); due_day (day, default the report_due_day setting)
+-- params: start_period (YYYY-MM, default 11 months before end_period); end_period (YYYY-MM, default the previous month); communes (list, default all); due_day (day, default the report_due_day setting)
 -- columns: commune_code, commune_name, months, complete, partial, missing, on_time, reporting_rate, on_time_rate, last_complete_period
 SELECT commune_code, commune_name,
        count(*) AS months,

@@ -5,7 +5,7 @@
 --   complete reports arrived on time, the reporting rate (100 × complete / expected
 --   communes), the on-time rate (100 × on time / expected communes) and how many communes
 --   have the month approved.
--- params: start_period (YYYY-MM); end_period (YYYY-MM); communes (list, default all); due_day (day, default the report_due_day setting)
+-- params: start_period (YYYY-MM, default 11 months before end_period); end_period (YYYY-MM, default the previous month); communes (list, default all); due_day (day, default the report_due_day setting)
 -- columns: period, communes, complete, partial, missing, on_time, late, reporting_rate, on_time_rate, approved
 SELECT period,
        count(*) AS communes,
