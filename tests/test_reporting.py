@@ -351,3 +351,9 @@ def test_saved_question_pinned_and_deleted(db):
         questions.delete(db, Principal("khac", "analyst", (A,)), qid)
     questions.delete(db, ANALYST_A, qid)
     assert questions.find(db, ADMIN).empty
+
+
+def test_not_due_until_the_due_day_has_passed():
+    due = dt.date(2026, 12, 5)
+    assert rc.not_due(due, dt.date(2026, 12, 5)) is True
+    assert rc.not_due(due, dt.date(2026, 12, 6)) is False

@@ -28,7 +28,8 @@ if status.empty:
 s = rc.summary(status)
 due = status.due_on.iloc[0]
 st.caption(f"{ui.filter_caption(f)} · Hạn báo cáo {rc.month_text(period)}: ngày "
-           f"{fmt.date(due)} (ngày {config.get('report_due_day')} tháng sau) · "
+           f"{fmt.date(due)} (ngày {config.get('report_due_day')} tháng sau"
+           + (", chưa đến hạn) · " if rc.not_due(due) else ") · ")
            + (approvals.footer_text(db, f["communes"], me) or "chưa có tháng nào được duyệt"))
 k = st.columns(6)
 k[0].metric("Xã phải báo cáo", fmt.number(s["communes"]))

@@ -43,6 +43,11 @@ def window(end_period: str, months: int | None = None) -> dict:
     return {"start_period": shift(end_period, 1 - months), "end_period": end_period}
 
 
+def not_due(due_on, today: dt.date | None = None) -> bool:
+    """True while the due date has not passed (a report may still come on time)."""
+    return pd.Timestamp(due_on).date() >= (today or dt.date.today())
+
+
 def latest_period(db) -> str | None:
     """The latest month with any indicator row (the month being reported)."""
     return db.scalar("SELECT max(period) FROM indicators")
