@@ -348,6 +348,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
+    if PROFILE_COLUMN in linked.columns:
         config[PROFILE_COLUMN] = st.column_config.LinkColumn(
             PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
