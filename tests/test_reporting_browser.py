@@ -47,7 +47,7 @@ def test_missing_commune_reports_month_approved_comment_in_pptx(demo_copy, brows
         assert page_errors(page) == []
         assert name in page.inner_text("body")
         assert _metric(page, "Chưa báo cáo") == str(n_missing)
-        page.screenshot(path="/tmp/rptcycle/reporting_missing.png")
+        page.screenshot(path=str(tmp_path / "reporting_missing.png"))
 
         # the commune reports its October indicators through the Data page
         page.goto(url + "/du-lieu")
@@ -91,7 +91,7 @@ def test_missing_commune_reports_month_approved_comment_in_pptx(demo_copy, brows
         wait_for_app(page)
         page.locator("summary").filter(has_text="Bình luận (1, 1 chưa xử lý)").first.click()
         page.get_by_text(COMMENT).first.wait_for()
-        page.screenshot(path="/tmp/rptcycle/reporting_comment.png")
+        page.screenshot(path=str(tmp_path / "reporting_comment.png"))
 
         # the meeting pack: the comment is a speaker note, the footer says what is approved
         page.goto(url + "/trinh-chieu?slide=2&full=0")
