@@ -381,6 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a short message, never a traceback
         import duckdb
 
+        from dashboard.reporting.approvals import PeriodLocked
+
+        if isinstance(exc, PeriodLocked):      # a write into an approved (locked) month
+            print(exc, file=sys.stderr)
+            return EXIT_DATA
+
         if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
             print("Cơ sở dữ liệu đang được một tiến trình khác (ứng dụng) mở để ghi. Dừng ứng "
                   "dụng hoặc dùng --db với tệp khác.", file=sys.stderr)

@@ -169,6 +169,19 @@ SETTINGS: tuple[Setting, ...] = (
             "names listed in a sentence or a priority table before «và … khác»", group="report"),
     Setting("report_font_size", 14, "pt", "body text size (the rules allow 13–14 or 14–15)",
             group="report"),
+    # -- monthly reporting cycle ----------------------------------------------------------
+    Setting("report_due_day", 5, "day of month",
+            "a month's indicators are on time when they arrive by this day of the following "
+            "month", "DASHBOARD_REPORT_DUE_DAY", "reporting"),
+    Setting("reporting_months", 12, "months",
+            "months the reporting-rate chart, map and per-commune rates cover", group="reporting"),
+    Setting("comment_max_chars", 1000, "characters", "longest comment on a figure",
+            group="reporting"),
+    Setting("locked_rows_listed", 20, "rows",
+            "locked indicator rows named in a refused write (the count of the rest is given)",
+            group="reporting"),
+    Setting("question_overview_rows", 20, "rows",
+            "rows of a saved question shown on Tổng quan", group="reporting"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

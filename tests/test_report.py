@@ -776,7 +776,7 @@ def test_cli_writes_the_report_and_the_audit_log(tmp_path):
     assert Document(tmp_path / "xa.docx").tables[0].cell(0, 0).paragraphs[1].text \
         == "XÃ BẢN XÈO"
     db = store.Database(path, read_only=True)
-    log = db.df("SELECT * FROM audit_log ORDER BY \"at\"")
+    log = db.df("SELECT * FROM audit_log ORDER BY happened_at")
     db.close()
     assert log.action.tolist() == ["export", "export"]
     assert log.username.tolist() == ["local", "local"]

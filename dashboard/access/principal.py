@@ -14,7 +14,10 @@ ROLE_LABELS = {"viewer": "Xem", "presenter": "Trình bày", "analyst": "Phân t�
 # action -> the lowest role allowed to do it
 ACTIONS = {"view": "viewer", "export": "presenter", "pack": "presenter", "sql": "analyst",
            "upload": "editor", "undo": "editor", "users": "admin", "audit": "admin",
-           "reset": "admin"}
+           "reset": "admin",
+           # the monthly reporting cycle (dashboard/reporting)
+           "comment": "viewer", "save_question": "analyst", "approve": "editor",
+           "unlock": "admin", "reporting_settings": "admin"}
 
 
 @dataclass(frozen=True)

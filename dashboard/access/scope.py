@@ -46,10 +46,22 @@ SCOPED = {
     "batches": "batch_id IN (SELECT unnest($sb::BIGINT[]))",
     "batch_changes": "batch_id IN (SELECT unnest($sb::BIGINT[]))",
     "app_meta": "key IN ('demo', 'demo_province', 'reference_version')",
+    # the reporting cycle: a comment or saved question is seen only when everything it is
+    # about is in scope (about the whole data = only the whole-data scope)
+    "comments": "communes IS NOT NULL AND len(communes) > 0 "
+                "AND list_has_all($su::VARCHAR[], communes)",
+    "saved_questions": "communes IS NOT NULL AND len(communes) > 0 "
+                       "AND list_has_all($su::VARCHAR[], communes)",
+    "reporting_contacts": _BY_UNIT,
+    "approvals": "unit_code IN (SELECT unnest($su::VARCHAR[])) OR level = 'province'",
     # units: handled apart (in-scope units whole, units above them by name only)
 }
-PUBLIC = {"ref_provinces", "ref_communes", "ref_legacy_communes", "ref_crosswalk"}
-PRIVATE = {"app_users", "app_sessions", "audit_log"}
+PUBLIC = {"ref_provinces", "ref_communes", "ref_legacy_communes", "ref_crosswalk",
+          "reporting_expected", "approval_seen"}
+# never copied; the analytics tables (dashboard/store/analytics.py) are rebuilt in the
+# snapshot from its own rows instead, so they hold exactly the scope's figures
+PRIVATE = {"app_users", "app_sessions", "audit_log",
+           "an_unit_state", "an_commune_state", "an_communes", "an_phase_events"}
 
 _SCOPE_UNITS = """
 WITH RECURSIVE s(unit_code) AS (
@@ -185,9 +197,15 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
             cur.execute(f"DETACH {alias}")
         finally:
             cur.close()
+    from dashboard.reporting import schema as reporting_schema
+    from dashboard.store import analytics
+
     con = duckdb.connect(str(target))
     try:
         con.execute(queries.macros_sql())
+        analytics.ensure_schema(con)
+        analytics.rebuild(con)
+        con.execute(reporting_schema.STATUS_MACRO)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -212,7 +212,63 @@ def build() -> dict[str, pd.DataFrame]:
     # a few missing months, as in real reporting
     drop = rng.random(len(ind_df)) < 0.02
     ind_df = ind_df[~drop].reset_index(drop=True)
-    return {"units": units_df, "cells": cells_df, "models": models_df, "indicators": ind_df}
+    ind_df, sent = report_schedule(ind_df)
+    return {"units": units_df, "cells": cells_df, "models": models_df, "indicators": ind_df,
+            "indicator_reports": sent}
+
+
+# --- the monthly reporting cycle: when each commune's report arrived --------------------------
+REPORT_MONTHS = 12            # the last months arrive as monthly report batches
+REPORT_LOADED = dt.date(2025, 11, 3)   # the older months were loaded in one batch that day
+# (share of communes, P(on time), P(late), P(never sent)) by how reliably a commune reports
+PROFILES = [(0.70, 0.93, 0.06, 0.01), (0.20, 0.55, 0.38, 0.07), (0.10, 0.30, 0.45, 0.25)]
+ON_TIME_DAYS = (3, 5)         # days of the following month (the due day is the 5th)
+LATE_DAYS = (12, 26)
+PARTIAL_SHARE = 0.10          # reports sent with one indicator missing
+SENT_LABEL = "Ngày gửi"
+
+
+def report_schedule(ind: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The date each indicator row of the last REPORT_MONTHS months was sent, drawn from a
+    per-commune reliability profile: mostly on time, some late (one wave on the 12th, one on
+    the 26th, a few two months late), some reports partial (one indicator later or never),
+    some never sent. -> (indicator rows that were sent, (unit_code, period, indicator,
+    sent_on) of the reported months). Uses its own random stream: the other datasets and
+    the older indicator months are those of build() before this cycle existed."""
+    rng = np.random.default_rng(SEED + 17)
+    last = pd.Period(DATA_END.strftime("%Y-%m"), freq="M")
+    window = {str(last - i) for i in range(REPORT_MONTHS)}
+    codes = sorted(ind.unit_code.unique())
+    shares = np.array([p[0] for p in PROFILES])
+    profile = dict(zip(codes, rng.choice(len(PROFILES), size=len(codes), p=shares)))
+    sent_rows, keep = [], np.ones(len(ind), dtype=bool)
+    recent = ind[ind.period.isin(window)]
+    for (code, period), group in recent.groupby(["unit_code", "period"], sort=True):
+        _, p_on, p_late, _ = PROFILES[profile[code]]
+        nxt = (pd.Period(period, freq="M") + 1).to_timestamp().date()
+        r = rng.random()
+        if r >= p_on + p_late:                      # never sent
+            keep[group.index] = False
+            continue
+        if r < p_on:
+            main = nxt.replace(day=int(rng.choice(ON_TIME_DAYS)))
+        elif period != str(last) and rng.random() < 0.1:    # two months late
+            main = (nxt + pd.DateOffset(months=1)).date().replace(day=10)
+        else:
+            main = nxt.replace(day=int(rng.choice(LATE_DAYS)))
+        dates = {i: main for i in group.index}
+        if len(group) > 1 and rng.random() < PARTIAL_SHARE:
+            held = int(rng.choice(group.index))
+            later = [d for d in (nxt.replace(day=12), nxt.replace(day=26)) if d > main]
+            if later and rng.random() < 0.6:
+                dates[held] = later[0]
+            else:
+                keep[held] = False
+                del dates[held]
+        for i, d in dates.items():
+            sent_rows.append((ind.at[i, "unit_code"], period, ind.at[i, "indicator"], d))
+    sent = pd.DataFrame(sent_rows, columns=["unit_code", "period", "indicator", "sent_on"])
+    return ind[keep].reset_index(drop=True), sent
 
 
 def to_upload_format(name: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -241,15 +297,46 @@ def to_upload_format(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _sent_format(sent: pd.DataFrame) -> pd.DataFrame:
+    out = to_upload_format("indicators", sent.assign(value=np.nan)).drop(columns="Giá trị")
+    out[SENT_LABEL] = [d.strftime("%d/%m/%Y") for d in sent["sent_on"]]
+    return out
+
+
 def generate(folder: Path = DEMO_DIR) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, frame in build().items():
         path = folder / f"{name}.csv"
-        to_upload_format(name, frame).to_csv(path, index=False, encoding="utf-8-sig",
-                                             lineterminator="\n")
+        out = _sent_format(frame) if name == "indicator_reports" else \
+            to_upload_format(name, frame)
+        out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
         paths.append(path)
     return paths
+
+
+def _report_batches(folder: Path) -> list[tuple[dt.datetime, str, bytes]]:
+    """indicators.csv split as the province received it: the older months in one batch on
+    REPORT_LOADED, then one batch per day on which reports arrived (indicator_reports.csv)."""
+    ind = pd.read_csv(folder / "indicators.csv", dtype=str, keep_default_na=False,
+                      encoding="utf-8-sig")
+    sent = pd.read_csv(folder / "indicator_reports.csv", dtype=str, keep_default_na=False,
+                       encoding="utf-8-sig")
+    key = ["Mã đơn vị", "Kỳ", "Chỉ số"]
+    merged = ind.merge(sent, on=key, how="left").fillna({SENT_LABEL: ""})
+    out = []
+    old = merged[merged[SENT_LABEL] == ""].drop(columns=SENT_LABEL)
+    if len(old):
+        out.append((dt.datetime.combine(REPORT_LOADED, dt.time(8, 30)), "chi_so_truoc_do.csv",
+                    old.to_csv(index=False).encode("utf-8-sig")))
+    recent = merged[merged[SENT_LABEL] != ""]
+    days = sorted(recent[SENT_LABEL].unique(), key=lambda t: t[6:] + t[3:5] + t[:2])
+    for i, day in enumerate(days):
+        part = recent[recent[SENT_LABEL] == day].drop(columns=SENT_LABEL)
+        when = dt.datetime.strptime(day, "%d/%m/%Y").replace(hour=9, minute=15 + i % 40)
+        out.append((when, f"bao_cao_chi_so_{when:%Y-%m-%d}.csv",
+                    part.to_csv(index=False).encode("utf-8-sig")))
+    return out
 
 
 def load(db, folder: Path = DEMO_DIR, progress=print) -> list:
@@ -258,12 +345,24 @@ def load(db, folder: Path = DEMO_DIR, progress=print) -> list:
 
     reports = []
     for name in ORDER:
-        report = ingest.import_file(db, name, folder / f"{name}.csv")
-        if not report.committed:
-            raise RuntimeError(report.summary_text())
+        if name == "indicators" and (folder / "indicator_reports.csv").exists():
+            parts = _report_batches(folder)
+        else:
+            parts = [(None, f"{name}.csv", (folder / f"{name}.csv").read_bytes())]
+        for when, file_name, data in parts:
+            report = ingest.import_bytes(db, name, data, file_name)
+            if not report.committed:
+                raise RuntimeError(report.summary_text())
+            if when is not None:      # the day the province received these reports
+                with db.transaction() as cur:
+                    cur.execute("UPDATE batches SET created_at = ? WHERE batch_id = ?",
+                                [when, report.batch_id])
+            reports.append(report)
         if progress:
-            progress(f"  {name}: {report.new} dòng mới (lô {report.batch_id})")
-        reports.append(report)
+            n = sum(r.new for r in reports if r.dataset == name)
+            ids = [r.batch_id for r in reports if r.dataset == name]
+            span = f"lô {ids[0]}" if len(ids) == 1 else f"lô {ids[0]}–{ids[-1]}"
+            progress(f"  {name}: {n} dòng mới ({span})")
     from dashboard.output import geo
     geo.approximate_polygons(db)
     db.set_meta("demo", "1")

@@ -143,8 +143,11 @@ def context(db, filters: dict | None) -> Context:
                         filters.get("chosen"))
     btext = batches_text(db)
     demo = db.is_demo()
+    from dashboard.reporting.approvals import footer_text
+
+    approved = footer_text(db, communes)          # 'Số liệu đã duyệt đến tháng 10/2026'
     footer = (f"{ftext} · Số liệu đến ngày {fmt.date(as_of)} · Nguồn: {btext}"
-              + (" · DỮ LIỆU MINH HỌA" if demo else ""))
+              + (f" · {approved}" if approved else "") + (" · DỮ LIỆU MINH HỌA" if demo else ""))
     return Context(province=_province_name(db), as_of=as_of, communes=communes,
                    filter_text=ftext, batches_text=btext, demo=demo, footer=footer,
                    today=dt.date.today())

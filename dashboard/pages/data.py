@@ -9,6 +9,7 @@ from dashboard import contract, ingest
 from dashboard.i18n import fmt
 from dashboard.ingest import annotate, legacy, templates
 from dashboard.output import exports
+from dashboard.reporting.approvals import PeriodLocked
 from dashboard.store import history
 from dashboard.web import setup_section, ui
 
@@ -175,11 +176,16 @@ def _upload_tables(dataset: str) -> None:
     if st.button("Ghi vào cơ sở dữ liệu", type="primary", disabled=not agree,
                  key="data_commit", icon=":material/save:"):
         bar = st.progress(0.0, text="Đang ghi…")
-        final = ingest.import_bytes(wdb, dataset, data, uploaded.name,
-                                    valid_rows_only=(mode == "valid_rows_only"),
-                                    legacy_choices=choices, legacy_codes=old_codes,
-                                    allow_other_province=bool(report.other_provinces),
-                                    progress=lambda v, m: bar.progress(min(1.0, v), text=m))
+        try:
+            final = ingest.import_bytes(wdb, dataset, data, uploaded.name,
+                                        valid_rows_only=(mode == "valid_rows_only"),
+                                        legacy_choices=choices, legacy_codes=old_codes,
+                                        allow_other_province=bool(report.other_provinces),
+                                        progress=lambda v, m: bar.progress(min(1.0, v), text=m))
+        except PeriodLocked as exc:       # the file changes rows of an approved month
+            bar.empty()
+            st.error(str(exc), icon=":material/lock:")
+            return
         if final.committed:
             state["data_flash"] = (
                 f"Đã ghi lô số {final.batch_id}: {fmt.number(final.new)} dòng mới, "

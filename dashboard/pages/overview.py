@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard.analysis import overview
 from dashboard.i18n import fmt
-from dashboard.web import ui
+from dashboard.web import questions_ui, ui
 
 f = ui.filters()
 params = {"as_of": f["as_of"], "communes": f["communes"]}
@@ -95,3 +95,5 @@ for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top")
 ui.table(cov, key="cov_table", query="coverage_by_unit",
          params={"level": "commune", **params}, title="Độ phủ theo xã",
          labels=ui.COMMON_LABELS, commune_link="unit_code")
+
+questions_ui.overview_block()     # saved questions pinned to Tổng quan

@@ -10,7 +10,8 @@ import streamlit as st
 from dashboard.access import audit, safe_text
 from dashboard.i18n import fmt
 from dashboard.output import pack, report, slides
-from dashboard.web import ui, urlstate
+from dashboard.reporting import approvals, comments
+from dashboard.web import discuss, ui, urlstate
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
@@ -25,9 +26,11 @@ def _deck(path: str, version: int, as_of: str, communes: tuple | None, phases: t
 
 f = ui.filters()
 db = ui.get_db()
-deck = _deck(str(db.path), db.data_version(), f["as_of"].isoformat(),
+deck = _deck(str(db.path), f"{db.data_version()}/{approvals.version(db)}",
+             f["as_of"].isoformat(),
              tuple(f["communes"]) if f["communes"] else None, tuple(f.get("phases") or ()),
              tuple(f.get("chosen") or ()))
+deck = comments.with_pack_notes(db, deck, discuss.current_principal(), f["communes"])
 total = len(deck)
 state = urlstate.decode(st.query_params, keys=["slide", "full"], types={"full": "bool"})
 index = min(max(int(state.get("slide", 1)), 1), total)

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import contract, sandbox
 from dashboard.i18n import fmt
 from dashboard.output import exports
-from dashboard.web import ui
+from dashboard.web import questions_ui, ui
 
 EXAMPLE_NONE = ""
 ui.require("sql")
@@ -304,3 +304,7 @@ else:
     if res.params:
         st.caption("Tham số: " + ", ".join(f"${k} = {_value_text(v)}"
                                            for k, v in res.params.items()))
+    questions_ui.save_block(run_sql, run_params)
+
+st.divider()
+questions_ui.saved_list()

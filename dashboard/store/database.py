@@ -127,6 +127,9 @@ class Database:
                 cur.execute(queries.macros_sql())
                 for stmt in ACCESS_DDL:   # accounts, sessions, audit log (dashboard/access)
                     cur.execute(stmt)
+                from dashboard.reporting import schema as reporting_schema  # reporting cycle
+                for stmt in reporting_schema.DDL:
+                    cur.execute(stmt)
             finally:
                 cur.close()
             reference.ensure_loaded(self)

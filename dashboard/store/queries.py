@@ -87,7 +87,15 @@ OPTIONAL = {"communes": None, "level": "commune"}
 
 
 def defaults() -> dict[str, object]:
-    return {"as_of": dt.date.today(), **OPTIONAL}
+    from dashboard import config
+
+    # the reporting cycle: the month being reported is the previous one; rates cover the
+    # reporting_months months ending there
+    today = dt.date.today()
+    last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    y, m = divmod(int(last[:4]) * 12 + int(last[5:]) - config.get("reporting_months"), 12)
+    return {"as_of": today, **OPTIONAL, "due_day": config.get("report_due_day"),
+            "period": last, "end_period": last, "start_period": f"{y:04d}-{m + 1:02d}"}
 
 
 def coerce_param(name: str, value):
@@ -98,6 +106,12 @@ def coerce_param(name: str, value):
         return [c.strip() for c in value.split(",") if c.strip()] or None
     if name == "communes":
         return list(value) or None
+    if name == "period" or name.endswith("_period"):      # months: YYYY-MM or MM/YYYY
+        from dashboard.ingest.values import parse_month
+
+        return parse_month(value.isoformat() if isinstance(value, dt.date) else str(value))
+    if name == "due_day":
+        return int(value)
     if name in ("as_of", "start", "end") or name.endswith("_on"):
         if isinstance(value, dt.datetime):
             return value.date()

@@ -39,6 +39,7 @@ def main() -> None:
             st.navigation(login, position="hidden").run()
             return
         page = st.navigation(build_pages(principal), position="sidebar")
+        st.session_state["_page_url"] = page.url_path     # comments are tied to the page
         with st.sidebar:
             st.caption("Ban Dân vận · " + ui.esc(ui.province_name() or "chưa có dữ liệu"))
         auth.sidebar(principal)

@@ -17,6 +17,7 @@ PAGES = [
     ("commune.py", "Hồ sơ xã", ":material/folder_open:", "ho-so-xa"),
     ("sql.py", "Phân tích SQL", ":material/search:", "sql"),
     ("present.py", "Trình chiếu", ":material/slideshow:", "trinh-chieu"),
+    ("reporting.py", "Tình hình báo cáo", ":material/fact_check:", "bao-cao"),
     ("data.py", "Dữ liệu", ":material/upload_file:", "du-lieu"),
     ("guide.py", "Hướng dẫn", ":material/help:", "huong-dan"),
     ("admin.py", "Quản trị", ":material/admin_panel_settings:", "quan-tri"),

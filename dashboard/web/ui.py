@@ -426,6 +426,14 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
                            key=f"{key}_png", on_click="ignore", icon=":material/image:")
     if query:
         sql_expander(query, params or {}, key=key)
+    _figure_footer(key)
+
+
+def _figure_footer(key: str, title: str | None = None) -> None:
+    """Approval state and 'Bình luận' under a figure (dashboard/web/discuss.py)."""
+    from dashboard.web import discuss
+
+    discuss.figure_footer(key, title)
 
 
 def sql_expander(name: str, params: dict, key: str) -> None:
@@ -542,6 +550,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
+    if PROFILE_COLUMN in linked.columns:
         config[PROFILE_COLUMN] = st.column_config.LinkColumn(
             PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
@@ -549,6 +558,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)
+    _figure_footer(key, title)
 
 
 def vi_style(df: pd.DataFrame):
