@@ -392,7 +392,7 @@ def test_markdown_and_html_escaping():
 
 
 def test_boundary_error_shows_no_server_path(db, tmp_path):
-    from dashboard.ingest import boundaries
+    from dashboard.ingest import boundary_files as boundaries
 
     bad = tmp_path / "secret_folder" / "ranh_gioi.geojson"
     bad.parent.mkdir()
@@ -452,3 +452,11 @@ def test_serve_refuses_a_network_address_without_users(demo_copy):
     assert p.returncode == 2 and "chưa có tài khoản" in p.stderr
     assert config.get("serve_address") == "127.0.0.1"
     assert 'address = "127.0.0.1"' in (ROOT / ".streamlit" / "config.toml").read_text()
+
+
+def test_analytics_tables_are_rebuilt_inside_a_scoped_snapshot(tmp_path):
+    """The precomputed tables are derived, never copied: a scoped snapshot rebuilds them from
+    its own rows, so a scoped figure equals the reference definition on the scoped rows."""
+    from dashboard.store import analytics
+
+    assert analytics.TABLES and set(analytics.TABLES) == scope.DERIVED

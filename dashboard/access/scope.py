@@ -58,10 +58,10 @@ SCOPED = {
 }
 PUBLIC = {"ref_provinces", "ref_communes", "ref_legacy_communes", "ref_crosswalk",
           "reporting_expected", "approval_seen"}
-# never copied; the analytics tables (dashboard/store/analytics.py) are rebuilt in the
-# snapshot from its own rows instead, so they hold exactly the scope's figures
-PRIVATE = {"app_users", "app_sessions", "audit_log",
-           "an_unit_state", "an_commune_state", "an_communes", "an_phase_events"}
+PRIVATE = {"app_users", "app_sessions", "audit_log"}
+# not copied but rebuilt in the snapshot from its own rows (dashboard/store/analytics.py), so
+# they hold exactly the scope's figures
+DERIVED = {"an_unit_state", "an_commune_state", "an_communes", "an_phase_events"}
 
 _SCOPE_UNITS = """
 WITH RECURSIVE s(unit_code) AS (
@@ -114,7 +114,8 @@ def undeclared_tables(db) -> list[str]:
     cur = db.cursor()
     try:
         return [t for t in _tables(cur)
-                if t not in SCOPED and t not in PUBLIC and t not in PRIVATE and t != "units"]
+                if t not in SCOPED and t not in PUBLIC and t not in PRIVATE
+                and t not in DERIVED and t != "units"]
     finally:
         cur.close()
 
@@ -165,7 +166,8 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
         anc = [r[0] for r in cur.execute(_ANCESTORS, {"su": su}).fetchall()] if su is not None \
             else []
         for t in tables:
-            if t in PRIVATE or (t not in SCOPED and t not in PUBLIC and t != "units"):
+            if t in PRIVATE or t in DERIVED or (t not in SCOPED and t not in PUBLIC
+                                                 and t != "units"):
                 continue
             if t == "units" and su is not None:
                 cur.execute(f"CREATE TABLE {alias}.units AS SELECT * FROM units "
