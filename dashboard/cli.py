@@ -6,6 +6,8 @@
     python -m dashboard units-from-reference PROVINCE_CODE [--db PATH]
     python -m dashboard sql "SELECT …" [--db PATH] [--format csv|json]
     python -m dashboard docs
+    python -m dashboard evaluate [--indicator NAME] [--as-of DATE] [--anticipation K]
+                                 [--communes CODE …] [--format csv|json] [--db PATH]
 
 Exit 0 on success; 1 when the file or statement has errors (report on stdout, nothing
 written); 2 on usage errors.
@@ -77,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_arguments(p)
 
     sub.add_parser("docs", help="tạo lại docs/data-contract.md từ contract.py")
+
+    p = sub.add_parser("evaluate", help="mọi ước lượng của trang Thí điểm và nhân rộng")
+    from dashboard.analysis.evaluation import report as evaluation_report
+
+    evaluation_report.add_arguments(p)
     return parser
 
 
@@ -218,9 +225,15 @@ def cmd_docs(args) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args) -> int:
+    from dashboard.analysis.evaluation import report
+
+    return report.main(args, print_frame)
+
+
 COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
-            "docs": cmd_docs}
+            "docs": cmd_docs, "evaluate": cmd_evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ eval_indicator_panel.
 """
 from .cohorts import (ALL_STARTED, ALL_STARTED_LABEL, NONE, NONE_LABEL, PHASE_LABELS, PILOT,
                       PILOT_LABEL, ROMAN, assign_cohorts, cohort_labels, cohort_table,
-                      figures, phase_cohorts, wave_of)
+                      phase_cohorts, wave_of)
 from .colors import BADGE_COLORS, EVIDENCE_COLORS, cohort_colors
 from .coverage import (HORIZONS, cell_survival, figures_at_horizons, kaplan_meier,
                        ramp_up, ratio_interval, survival_curves, with_months_since)
@@ -19,20 +19,20 @@ from .dates import (add_months, month_index, month_indices, month_label, months_
                     to_date)
 from .effects import Effects, Estimate, effects
 from .estimation import build_panel, per_households, prepare_panel
-from .findings import (LABELS, QUERY_NAMES, SCALES, EvalData, ci_text, default_indicator,
+from .findings import (LABELS, QUERY_NAMES, SCALES, EvalData, ci_text, default_indicator, plain, signed,
                        estimand, estimate_sentence, estimates_table, findings, key_findings,
                        load, load_panel, method_text, scaled_panel)
 from .labels import DESIGN_LABELS, EVIDENCE_LABELS, agreement, design_quality, evidence
 
 __all__ = [
     "ALL_STARTED", "ALL_STARTED_LABEL", "NONE", "NONE_LABEL", "PHASE_LABELS", "PILOT",
-    "PILOT_LABEL", "ROMAN", "assign_cohorts", "cohort_labels", "cohort_table", "figures",
+    "PILOT_LABEL", "ROMAN", "assign_cohorts", "cohort_labels", "cohort_table",
     "phase_cohorts", "wave_of", "BADGE_COLORS", "EVIDENCE_COLORS", "cohort_colors",
     "HORIZONS", "cell_survival", "figures_at_horizons", "kaplan_meier", "ramp_up",
     "ratio_interval", "survival_curves", "with_months_since", "add_months", "month_index",
     "month_indices", "month_label", "months_since", "to_date", "Effects", "Estimate",
     "effects", "build_panel", "per_households", "prepare_panel", "LABELS", "QUERY_NAMES",
-    "SCALES", "EvalData", "ci_text", "default_indicator", "estimand", "estimate_sentence",
+    "SCALES", "EvalData", "ci_text", "plain", "signed", "default_indicator", "estimand", "estimate_sentence",
     "estimates_table", "findings", "key_findings", "load", "load_panel", "method_text",
     "scaled_panel", "DESIGN_LABELS", "EVIDENCE_LABELS", "agreement", "design_quality",
     "evidence",

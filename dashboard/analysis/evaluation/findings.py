@@ -69,6 +69,14 @@ def _nan(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+_MD = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
+
+
+def plain(text: str) -> str:
+    """Text safe to show through markdown: user text (indicator names) cannot format."""
+    return str(text).translate(_MD)
+
+
 def signed(value: float, digits: int = 2) -> str:
     if _nan(value):
         return "–"
