@@ -137,7 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
             group="evaluation"),
     Setting("eval_pretrend_fail_p", 0.05, "probability",
             "joint pre-trend test fails when its p-value is below this", group="evaluation"),
-    Setting("eval_agreement_share", 0.67, "share",
+    Setting("eval_agreement_share", 0.66, "share",
             "cohorts agree when at least this share of their estimates have the sign of the "
             "estimate and none is significant the other way", group="evaluation"),
 )

@@ -85,7 +85,8 @@ def _kind(point, delta: int) -> str:
 
 
 def effects(panel: pd.DataFrame, cohorts: pd.DataFrame, window: int | None = None,
-            anticipation: int | None = None, seed: int | None = None) -> Effects:
+            anticipation: int | None = None, seed: int | None = None,
+            permutations: int | None = None, bootstrap_draws: int | None = None) -> Effects:
     """Every cohort's effect, the all-cohorts effect and their event studies.
     panel: commune_code, month, value (prepare_panel); cohorts: assign_cohorts()."""
     k = int(window or config.get("eval_window_months"))
@@ -117,7 +118,7 @@ def effects(panel: pd.DataFrame, cohorts: pd.DataFrame, window: int | None = Non
         gids = sorted({j for t in perm_t for j in t.gids})
         needed = np.flatnonzero(np.isin(cells.gid, gids))
         sub = est.Cells(cells.gid[needed], cells.e[needed])
-        assign = inf.permuted_assignments(rng, p.group, config.get("eval_permutations"))
+        assign = inf.permuted_assignments(rng, p.group, permutations or config.get("eval_permutations"))
         D = p.D()
         a_cells, b_cells = est.cell_att(p, sub, [p.Y, D], assign, sog)
         d_obs = est.cell_att(p, sub, [D], p.group[None, :], sog)[0]
@@ -132,7 +133,8 @@ def effects(panel: pd.DataFrame, cohorts: pd.DataFrame, window: int | None = Non
     boot = {}
     boot_t = [t for t in tgts if methods[t.key] == "bootstrap"]
     if boot_t:
-        V = inf.webb_weights(rng, config.get("eval_bootstrap_draws"), len(p.codes))
+        V = inf.webb_weights(rng, bootstrap_draws or config.get("eval_bootstrap_draws"),
+                             len(p.codes))
         for t in boot_t:
             f = facts[t.key]
             Phi = est.influence(p, cells, M, att, t.gids, theta[t.key])

@@ -13,7 +13,7 @@ BASE = 2023 * 12          # month index of the first month
 
 
 def simulate(n_communes: int = 60, waves: tuple = (6,), months: int = 36,
-             first_start: int = 12, wave_gap: int = 3, effect: str = "constant",
+             first_start: int = 15, wave_gap: int = 3, effect: str = "constant",
              size: float = 0.0, rho: float = 0.5, sigma: float = 1.0, pre_trend: float = 0.0,
              missing: float = 0.0, pilot: bool = False, seed: int = 0):
     """(panel: commune_code, month, value; cohorts: assign_cohorts(); truth: function
