@@ -110,7 +110,7 @@ SETTINGS: tuple[Setting, ...] = (
             group="evaluation"),
     Setting("eval_bootstrap_draws", 999, "draws",
             "wild cluster bootstrap draws (Webb weights)", group="evaluation"),
-    Setting("eval_survival_bootstrap_draws", 499, "draws",
+    Setting("eval_survival_bootstrap_draws", 299, "draws",
             "commune bootstrap draws of the cell survival interval", group="evaluation"),
     Setting("eval_seed", 20250701, "seed", "random seed of every draw (results reproducible)",
             group="evaluation"),

@@ -1,6 +1,6 @@
-"""Thí điểm và nhân rộng: cohorts, coverage after 6/12/24 months, ramp-up, cell survival,
-the effect on an outcome indicator with its design quality and evidence labels (layout only;
-everything is computed in dashboard.analysis.evaluation)."""
+"""Thí điểm và nhân rộng (layout only; computed in dashboard.analysis.evaluation, cached by
+data version): cohorts, coverage after 6/12/24 months, ramp-up, Kaplan–Meier survival, the
+effect on an indicator with its design quality and evidence labels."""
 import streamlit as st
 
 from dashboard.analysis import evaluation as ev
@@ -10,54 +10,61 @@ from dashboard.i18n import fmt
 from dashboard.web import ui
 
 
+def _data(as_of, communes, wave):
+    p = {"as_of": as_of, "communes": list(communes) or None}
+    return ev.EvalData(as_of, ev.assign_cohorts(ui.run_query("eval_commune_starts", **p), wave),
+                       *(ui.run_query(q, **p) for q in ("eval_coverage_history",
+                                                        "eval_cell_survival", "eval_indicators")))
+
+
+@st.cache_data(show_spinner="Đang tính…", max_entries=32)
+def _overview(version, as_of, communes, wave, view):
+    data = _data(as_of, communes, wave)
+    return data, ev.compute_overview(data, view)
+
+
 @st.cache_data(show_spinner="Đang ước lượng…", max_entries=64)
-def _effects(version, indicator, as_of, communes, wave, window, anticipation, scale):
-    p = {"as_of": as_of, "communes": list(communes) if communes else None}
-    cohorts = ev.assign_cohorts(ui.run_query("eval_commune_starts", **p), wave)
-    panel = ev.prepare_panel(ui.run_query("eval_indicator_panel", indicator=indicator, **p))
+def _effects(version, as_of, communes, wave, indicator, window, anticipation, scale):
+    cohorts = _data(as_of, communes, wave).cohorts
+    panel = ev.prepare_panel(ui.run_query("eval_indicator_panel", indicator=indicator,
+                                          as_of=as_of, communes=list(communes) or None))
     return panel, ev.effects(ev.scaled_panel(panel, cohorts, scale), cohorts, window,
                              anticipation)
 
 
 f = ui.filters()
 params = {"as_of": f["as_of"], "communes": f["communes"]}
+key = (ui.get_db().data_version(), f["as_of"], tuple(f["communes"] or ()))
 st.title("Thí điểm và nhân rộng")
 ui.demo_banner()
 st.caption(ui.filter_caption(f) + " · Các xã nhân rộng có đạt được kết quả như các xã thí điểm?")
 c1, c2, c3 = st.columns(3)
-wave = c1.segmented_control("Chia đợt nhân rộng theo", ["quarter", "year"],
+wave = c1.segmented_control("Chia đợt nhân rộng theo", ["quarter", "year"], key="ev_wave",
                             default=ui.url_value("ev_wave", "quarter", ["quarter", "year"]),
-                            format_func={"quarter": "Quý", "year": "Năm"}.get,
-                            key="ev_wave") or "quarter"
+                            format_func={"quarter": "Quý", "year": "Năm"}.get) or "quarter"
 horizon = c2.segmented_control("Mốc để tóm tắt (tháng sau khi bắt đầu)", list(ev.HORIZONS),
                                default=ui.url_value("ev_horizon", 12, list(ev.HORIZONS)),
                                key="ev_horizon") or 12
-view = c3.segmented_control("Nhóm xã trong biểu đồ", ["phase", "cohort"],
+view = c3.segmented_control("Nhóm xã trong biểu đồ", ["phase", "cohort"], key="ev_view",
                             default=ui.url_value("ev_view", "phase", ["phase", "cohort"]),
                             format_func={"phase": "Thí điểm / nhân rộng",
-                                         "cohort": "Từng đợt"}.get, key="ev_view") or "phase"
+                                         "cohort": "Từng đợt"}.get) or "phase"
 ui.keep_in_url(ev_wave="quarter", ev_horizon=12, ev_view="phase")
-starts = ui.run_query("eval_commune_starts", **params)
-if starts.empty:
+data, ov = _overview(*key, wave, view)
+if data.cohorts.empty:
     st.info("Chưa có xã nào trong dữ liệu. Vào trang **Dữ liệu** để tải lên danh mục đơn vị và "
             "danh sách tổ.")
     st.stop()
-data = ev.EvalData(as_of=f["as_of"], cohorts=ev.assign_cohorts(starts, wave),
-                   history=ui.run_query("eval_coverage_history", **params),
-                   cells=ui.run_query("eval_cell_survival", **params),
-                   indicators=ui.run_query("eval_indicators", **params))
-cohorts, labels = data.cohorts, ev.cohort_labels(data.cohorts)
+labels = ev.cohort_labels(data.cohorts)
 colors = ev.cohort_colors(list(labels.values()) + list(ev.PHASE_LABELS.values()))
-groups = ev.phase_cohorts(cohorts) if view == "phase" else cohorts
 summary_box = st.container(border=True)
 
 st.subheader("Các nhóm xã")
-table = ev.cohort_table(cohorts)
 left, right = st.columns([2, 3])
+table, started = ov["table"], data.cohorts[data.cohorts["started_on"].notna()]
 with left:
     ui.chart(figs.sizes_bar(table, colors), "ev_sizes", height=120 + 34 * len(table))
 with right:
-    started = cohorts[cohorts["started_on"].notna()]
     if started.empty:
         st.info("Chưa có xã nào thành lập tổ.")
     else:
@@ -67,7 +74,6 @@ with right:
 st.subheader("So sánh các nhóm: tại ngày đã chọn và sau 6, 12, 24 tháng")
 cols = ["cohort_label", "communes", "cells", "members", "members_per_cell", "households",
         "households_covered", "coverage_pct", "households_per_member"]
-by_h = ev.figures_at_horizons(data.history, cohorts, data.as_of)
 tabs = st.tabs([f"Tại {fmt.date(data.as_of)}"] + [f"Sau {h} tháng" for h in ev.HORIZONS],
                key="moc", bind="query-params")
 with tabs[0]:
@@ -75,36 +81,32 @@ with tabs[0]:
              "eval_commune_starts", params, title="Các nhóm xã tại ngày đã chọn", labels=ev.LABELS)
 for tab, h in zip(tabs[1:], ev.HORIZONS):
     with tab:
-        part = by_h[by_h["horizon"] == h]
+        part = ov["by_horizon"][ov["by_horizon"]["horizon"] == h]
         if part.empty:
             st.info(f"Chưa có xã nào đủ {h} tháng kể từ khi bắt đầu.")
             continue
-        st.caption(f"Số liệu của mỗi xã tại cuối tháng thứ {h} kể từ tháng bắt đầu; chỉ gồm các "
-                   f"xã đã đủ {h} tháng (danh sách ở cột cuối). Khoảng tin cậy 95%: tuyến tính "
-                   "hóa tỷ số, phân phối t; không tính khi dưới 5 xã.")
+        st.caption(f"Số liệu mỗi xã tại cuối tháng thứ {h} kể từ tháng bắt đầu; chỉ các xã đã đủ "
+                   f"{h} tháng (danh sách ở cột cuối). Khoảng tin cậy 95%: tuyến tính hóa tỷ số, "
+                   "phân phối t; không tính khi dưới 5 xã.")
         ui.table(part[cols + ["coverage_ci_low", "coverage_ci_high", "interval_note",
                               "communes_listed"]], f"ev_h{h}", "eval_coverage_history", params,
                  title=f"Các nhóm xã sau {h} tháng", labels=ev.LABELS)
 
 st.subheader("Độ phủ tăng nhanh đến đâu sau khi bắt đầu?")
-ramp = ev.ramp_up(data.history, groups, data.as_of, max_months=36)
-if ramp.empty:
+if ov["ramp"].empty:
     st.info("Chưa có xã nào đủ một tháng trọn vẹn kể từ khi bắt đầu.")
 else:
-    ui.chart(figs.ramp_chart(ramp, colors), "ev_ramp", "eval_coverage_history", params,
+    ui.chart(figs.ramp_chart(ov["ramp"], colors), "ev_ramp", "eval_coverage_history", params,
              height=460)
 
 st.subheader("Tổ còn hoạt động sau 6, 12, 24 tháng")
-surv = ev.cell_survival(data.cells, groups, data.as_of)
-if surv.empty:
-    st.info("Chưa có tổ nào được thành lập.")
-else:
-    ui.chart(figs.survival_chart(ev.survival_curves(data.cells, groups, data.as_of), colors),
-             "ev_survival", "eval_cell_survival", params, height=380)
-    st.caption("Kaplan–Meier: tổ chưa giải thể được theo dõi đến ngày đã chọn; số tổ còn theo "
-               "dõi giảm dần theo thời gian. Khoảng tin cậy 95%: bootstrap theo xã.")
-    ui.table(surv[["cohort_label", "horizon", "communes", "cells", "ended", "at_risk",
-                   "share_pct", "ci_low", "ci_high"]], "ev_survival_table",
+if not ov["survival"].empty:
+    ui.chart(figs.survival_chart(ov["curves"], colors), "ev_survival", "eval_cell_survival",
+             params, height=380)
+    st.caption("Kaplan–Meier: tổ chưa giải thể được theo dõi đến ngày đã chọn. Khoảng tin cậy "
+               "95%: bootstrap theo xã (không tính khi dưới 5 xã).")
+    ui.table(ov["survival"][["cohort_label", "horizon", "communes", "cells", "ended", "at_risk",
+                             "share_pct", "ci_low", "ci_high"]], "ev_survival_table",
              title="Tổ còn hoạt động (Kaplan–Meier)", labels=ev.LABELS)
 
 st.subheader("Chỉ số kết quả: thay đổi sau khi bắt đầu so với xã chưa bắt đầu")
@@ -116,8 +118,8 @@ else:
     codes = list(data.indicators["indicator"])
     first = next((c for c in INDICATOR_LABELS if c in codes), codes[0])
     c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
-    indicator = c1.selectbox("Chỉ số", codes, index=codes.index(ui.url_value(
-        "ev_indicator", first, codes)), key="ev_indicator", format_func=lambda c: c if
+    indicator = c1.selectbox("Chỉ số", codes, key="ev_indicator", index=codes.index(
+        ui.url_value("ev_indicator", first, codes)), format_func=lambda c: c if
         indicator_label(c) == c else f"{indicator_label(c)} ({c})")
     window = c2.selectbox("Số tháng k", [6, 12, 24], key="ev_window",
                           index=[6, 12, 24].index(ui.url_value("ev_window", 12, [6, 12, 24])))
@@ -129,8 +131,7 @@ else:
                                  default=ui.url_value("ev_scale", "raw", list(ev.SCALES)),
                                  key="ev_scale") or "raw"
     ui.keep_in_url(ev_indicator=first, ev_window=12, ev_anticipation=0, ev_scale="raw")
-    panel, result = _effects(ui.get_db().data_version(), indicator, f["as_of"],
-                             tuple(f["communes"] or ()), wave, window, ant, scale)
+    panel, result = _effects(*key, wave, indicator, window, ant, scale)
     main = result.main()
     if main is None:
         st.warning("Chưa đủ số liệu để so sánh: cần các xã đã bắt đầu có số liệu cả trước và sau "
@@ -138,39 +139,37 @@ else:
     else:
         st.markdown(f"**Ước lượng:** {ev.estimand(window, scale)}.")
         m1, m2 = st.columns([1, 2])
-        m1.metric(f"{main.cohort_label}", ev.signed(main.estimate) + " mỗi tháng")
-        with m2:
-            st.badge(main.design["label"], color=ev.BADGE_COLORS[main.design["grade"]])
-            st.badge(main.evidence["label"], color=ev.BADGE_COLORS[main.evidence["grade"]])
+        m1.metric(main.cohort_label, ev.signed(main.estimate) + " mỗi tháng")
+        for label in (main.design, main.evidence):
+            m2.badge(label["label"], color=ev.BADGE_COLORS[label["grade"]])
         st.markdown(ev.plain(ev.estimate_sentence(main, indicator, scale)))
         st.caption(main.design["text"] + " " + main.evidence["text"])
         left, right = st.columns(2)
+        q = {"indicator": indicator, **params}
         with left:
-            ui.chart(figs.forest(result.estimates, window), "ev_forest", "eval_indicator_panel",
-                     {"indicator": indicator, **params}, height=160 + 34 * len(result.estimates))
+            ui.chart(figs.forest(result.estimates, window), "ev_forest", "eval_indicator_panel", q,
+                     height=160 + 34 * len(result.estimates))
         with right:
             choices = [e.cohort for e in result.estimates][::-1]
-            names = {e.cohort: e.cohort_label for e in result.estimates}
-            chosen = st.selectbox("Nghiên cứu sự kiện cho nhóm", choices, format_func=names.get,
+            chosen = st.selectbox("Nghiên cứu sự kiện cho nhóm", choices, key="ev_event_cohort",
+                                  format_func={e.cohort: e.cohort_label
+                                               for e in result.estimates}.get,
                                   index=choices.index(ui.url_value("ev_event_cohort", choices[0],
-                                                                   choices)),
-                                  key="ev_event_cohort")
+                                                                   choices)))
             ui.keep_in_url(ev_event_cohort=choices[0])
             es = result.event[result.event["cohort"] == chosen]
             ui.chart(figs.event_chart(es), "ev_event", height=400)
             st.caption(result.by_cohort()[chosen].design["text"])
         ui.downloads(es.drop(columns=["order"]).rename(columns=ev.LABELS), "eval_event_study",
                      "ev_event_dl", "Nghiên cứu sự kiện")
-        ui.table(ev.estimates_table(result.estimates), "ev_did", "eval_indicator_panel",
-                 {"indicator": indicator, **params}, labels=ev.LABELS,
-                 title=f"Ước lượng theo nhóm — {indicator_label(indicator)}")
+        ui.table(ev.estimates_table(result.estimates), "ev_did", "eval_indicator_panel", q,
+                 title=f"Ước lượng theo nhóm — {indicator_label(indicator)}", labels=ev.LABELS)
 
 with st.expander("Cách tính và đọc kết quả"):
     st.markdown(ev.method_text(st.session_state.get("ev_window", 12),
                                st.session_state.get("ev_anticipation", 0), scale))
-
-findings = ev.findings(data, panel, indicator, horizon=int(horizon), result=result, scale=scale)
+found = ev.findings(data, panel, indicator, int(horizon), result=result, scale=scale, overview=ov)
 with summary_box:
     st.markdown("**Tóm tắt để trình bày**")
-    for sentence in findings["sentences"]:
+    for sentence in found["sentences"]:
         st.markdown("- " + ev.plain(sentence))

@@ -19,7 +19,8 @@ from .dates import (add_months, month_index, month_indices, month_label, months_
                     to_date)
 from .effects import Effects, Estimate, effects
 from .estimation import build_panel, per_households, prepare_panel
-from .findings import (LABELS, QUERY_NAMES, SCALES, EvalData, ci_text, default_indicator, plain, signed,
+from .findings import (LABELS, QUERY_NAMES, SCALES, EvalData, ci_text, compute_overview,
+                       default_indicator, plain, signed,
                        estimand, estimate_sentence, estimates_table, findings, key_findings,
                        load, load_panel, method_text, scaled_panel)
 from .labels import DESIGN_LABELS, EVIDENCE_LABELS, agreement, design_quality, evidence
@@ -32,7 +33,7 @@ __all__ = [
     "ratio_interval", "survival_curves", "with_months_since", "add_months", "month_index",
     "month_indices", "month_label", "months_since", "to_date", "Effects", "Estimate",
     "effects", "build_panel", "per_households", "prepare_panel", "LABELS", "QUERY_NAMES",
-    "SCALES", "EvalData", "ci_text", "plain", "signed", "default_indicator", "estimand", "estimate_sentence",
+    "SCALES", "EvalData", "ci_text", "compute_overview", "plain", "signed", "default_indicator", "estimand", "estimate_sentence",
     "estimates_table", "findings", "key_findings", "load", "load_panel", "method_text",
     "scaled_panel", "DESIGN_LABELS", "EVIDENCE_LABELS", "agreement", "design_quality",
     "evidence",

@@ -29,7 +29,7 @@ def with_months_since(history: pd.DataFrame, as_of=None) -> pd.DataFrame:
 def ratio_interval(covered, households, level: float = 0.95) -> tuple[float, float]:
     """100·Σcovered/Σhouseholds with a linearised (Taylor) interval from Student's t with
     n−1 degrees of freedom; none below eval_min_communes_inference communes."""
-    from scipy import stats
+    from scipy.special import stdtrit
 
     c = np.asarray(covered, float)
     h = np.asarray(households, float)
@@ -39,7 +39,7 @@ def ratio_interval(covered, households, level: float = 0.95) -> tuple[float, flo
     r = c.sum() / h.sum()
     z = c - r * h
     se = np.sqrt(n / (n - 1) * np.sum(z ** 2)) / h.sum()
-    t = stats.t.ppf(0.5 + level / 2, n - 1)
+    t = float(stdtrit(n - 1, 0.5 + level / 2))
     return (float(max(0.0, 100 * (r - t * se))), float(min(100.0, 100 * (r + t * se))))
 
 
@@ -157,8 +157,8 @@ def kaplan_meier(cells: pd.DataFrame, as_of, grid=None, draws: int | None = None
     if n_units >= config.get("eval_min_communes_inference"):
         rng = np.random.default_rng(config.get("eval_seed") if seed is None else seed)
         B = draws or config.get("eval_survival_bootstrap_draws")
-        M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(float)
-        Sb = _km_at(t_ev, M @ d, M @ n, grid)
+        M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(np.float32)
+        Sb = _km_at(t_ev, M @ d.astype(np.float32), M @ n.astype(np.float32), grid)
         a = (1 - level) / 2
         lo, hi = np.quantile(Sb, a, axis=0), np.quantile(Sb, 1 - a, axis=0)
         lo, hi = np.where(at_risk > 0, lo, np.nan), np.where(at_risk > 0, hi, np.nan)

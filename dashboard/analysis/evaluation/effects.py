@@ -135,9 +135,10 @@ def effects(panel: pd.DataFrame, cohorts: pd.DataFrame, window: int | None = Non
     if boot_t:
         V = inf.webb_weights(rng, bootstrap_draws or config.get("eval_bootstrap_draws"),
                              len(p.codes))
+        pieces = est.group_influence(p, cells, M, att)
         for t in boot_t:
             f = facts[t.key]
-            Phi = est.influence(p, cells, M, att, t.gids, theta[t.key])
+            Phi = est.influence(p, pieces, gp, t.gids, theta[t.key])
             members = np.isin(p.group, t.gids)
             nt, nc = max(f["n_treated"], 2), max(f["n_control"], 2)
             Phi *= np.where(members, np.sqrt(nt / (nt - 1)), np.sqrt(nc / (nc - 1)))[:, None]

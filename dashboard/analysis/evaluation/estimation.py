@@ -237,23 +237,15 @@ def group_sizes(p: Panel) -> np.ndarray:
     return p.groups.set_index("gid")["size"].sort_index().to_numpy(float)
 
 
-def influence(p: Panel, cells: Cells, M: np.ndarray, att: np.ndarray, gids: list,
-              theta: np.ndarray) -> np.ndarray:
-    """Per-commune influence (N × points) of one target's aggregates, communes as the
-    sampling units (their start months included): a started commune's term is its own
-    contrast minus the estimate, so the spread between groups counts, which it must when
-    groups have one or two communes; a control's term is its share of the control means.
-    The estimate minus its value is about the sum of these."""
-    N, P = len(p.codes), M.shape[1]
-    Phi = np.zeros((N, P))
-    sizes = group_sizes(p)
+def group_influence(p: Panel, cells: Cells, M: np.ndarray, att: np.ndarray) -> dict:
+    """Per group, the pieces of the influence function that do not depend on the target:
+    each started commune's own contrast per point (N × points, NaN elsewhere) and each
+    control's share of the control means (N × points, averaged over the point's cells)."""
     base = -1 - p.delta
     sog = start_of_gid(p)
     ok_cell = np.isfinite(att[0])
-    gp = group_points(att, cells, M, len(sizes))[0]
-    present = np.isfinite(gp[gids])
-    wsum = (sizes[gids][:, None] * present).sum(0)
-    for jj, j in enumerate(gids):
+    out = {}
+    for j in np.unique(cells.gid):
         idx = np.flatnonzero((cells.gid == j) & ok_cell)
         if not len(idx):
             continue
@@ -262,25 +254,47 @@ def influence(p: Panel, cells: Cells, M: np.ndarray, att: np.ndarray, gids: list
         delta = p.Y[:, g + e - p.first] - p.Y[:, [g + base - p.first]]
         obs = ~np.isnan(delta)
         d0 = np.where(obs, delta, 0.0)
-        T = (p.group == j)[:, None] & obs
+        mine = p.group == j
         thr = np.maximum(g + e, g + base) + p.delta
-        C = (p.start[:, None] > thr[None, :]) & (p.group != j)[:, None] & obs
+        C = (p.start[:, None] > thr[None, :]) & ~mine[:, None] & obs
         nC = C.sum(0)
         mC = (d0 * C).sum(0) / np.maximum(nC, 1)
         Mj = M[idx].astype(float)
         cnt = Mj.sum(0)
+        rows = np.flatnonzero(mine)
+        T = obs[rows]
+        contrast = np.where(T, d0[rows] - mC[None, :], 0.0) @ Mj
+        seen = T.astype(float) @ Mj
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b = np.where(seen > 0, contrast / np.where(seen > 0, seen, 1), np.nan)
+        h = (np.where(C, (d0 - mC[None, :]) / np.maximum(nC, 1)[None, :], 0.0) @ Mj) \
+            * np.where(cnt > 0, 1 / np.where(cnt > 0, cnt, 1), 0.0)[None, :]
+        out[int(j)] = (rows, b, h)
+    return out
+
+
+def influence(p: Panel, pieces: dict, gp: np.ndarray, gids: list, theta: np.ndarray
+              ) -> np.ndarray:
+    """Per-commune influence (N × points) of one target's aggregates, communes as the
+    sampling units (their start months included): a started commune's term is its own
+    contrast minus the estimate, so the spread between groups counts, which it must when
+    groups have one or two communes; a control's term is its share of the control means.
+    The estimate minus its value is about the sum of these."""
+    N, P = len(p.codes), gp.shape[-1]
+    Phi = np.zeros((N, P))
+    sizes = group_sizes(p)
+    present = np.isfinite(gp[0, gids])
+    wsum = (sizes[gids][:, None] * present).sum(0)
+    for jj, j in enumerate(gids):
+        if j not in pieces:
+            continue
+        rows, b, h = pieces[j]
         with np.errstate(invalid="ignore", divide="ignore"):
             omega = np.where(wsum > 0, sizes[j] * present[jj] / np.where(wsum > 0, wsum, 1), 0)
-            # started communes: own mean contrast over the point's cells, minus the estimate
-            contrast = np.where(T, d0 - mC[None, :], 0.0) @ Mj
-            seen = T.astype(float) @ Mj
-            b = np.where(seen > 0, contrast / np.where(seen > 0, seen, 1), np.nan)
-            members = np.isfinite(b)
-            n_obs = members.sum(0)
-            Phi += np.where(members, (b - theta[None, :]) * omega / np.maximum(n_obs, 1), 0.0)
-            # controls: −(Δ − mean)/n_C averaged over the point's cells of this group
-            h = np.where(C, (d0 - mC[None, :]) / np.maximum(nC, 1)[None, :], 0.0) @ Mj
-            Phi -= h * np.where(cnt > 0, omega / np.where(cnt > 0, cnt, 1), 0.0)
+        members = np.isfinite(b)
+        n_obs = np.maximum(members.sum(0), 1)
+        Phi[rows] += np.where(members, (b - theta[None, :]) * omega / n_obs, 0.0)
+        Phi -= h * omega[None, :]
     return Phi
 
 

@@ -16,7 +16,7 @@ from dashboard.i18n import fmt
 
 from . import labels
 from .cohorts import ALL_STARTED, NONE, PILOT, assign_cohorts, cohort_table, phase_cohorts
-from .coverage import HORIZONS, cell_survival, figures_at_horizons
+from .coverage import HORIZONS, cell_survival, figures_at_horizons, ramp_up, survival_curves
 from .dates import to_date
 from .effects import Effects, Estimate, effects
 from .estimation import per_households, prepare_panel
@@ -142,13 +142,14 @@ def coverage_sentence(coverage: dict, horizon: int) -> str | None:
 
 def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str | None = None,
              horizon: int = 12, window: int | None = None, anticipation: int | None = None,
-             result: Effects | None = None, scale: str = "raw") -> dict:
+             result: Effects | None = None, scale: str = "raw", overview: dict | None = None
+             ) -> dict:
     """Key findings as data: numbers + Vietnamese sentences a presenter can read out.
-    `result`: effects() already computed for this panel (else computed here)."""
+    `result`: effects() already computed for this panel; `overview`: overview() already
+    computed for these data (else both computed here)."""
     cohorts = data.cohorts
-    table = cohort_table(cohorts)
-    by_phase = figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS, groups="phase")
-    surv = cell_survival(data.cells, phase_cohorts(cohorts), data.as_of)
+    ov = overview or compute_overview(data, "phase")
+    table, by_phase, surv = ov["table"], ov["by_phase"], ov["survival_phase"]
     sentences = []
     n_pilot = int((cohorts["cohort"] == PILOT).sum())
     n_none = int((cohorts["cohort"] == NONE).sum())
@@ -222,6 +223,24 @@ def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str |
                          "waves": int(n_waves)},
             "coverage_at_horizon": coverage, "survival_at_horizon": survival,
             "did": did, "event_study": event, "sentences": sentences}
+
+
+def compute_overview(data: EvalData, view: str = "phase") -> dict:
+    """Everything the page shows before the indicator section (one call, cached by the page):
+    cohort table, figures after 6/12/24 months, ramp-up, Kaplan–Meier tables and curves."""
+    cohorts = data.cohorts
+    phases = phase_cohorts(cohorts)
+    groups = phases if view == "phase" else cohorts
+    surv_phase = cell_survival(data.cells, phases, data.as_of)
+    return {"table": cohort_table(cohorts),
+            "by_horizon": figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS),
+            "by_phase": figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS,
+                                            groups="phase"),
+            "ramp": ramp_up(data.history, groups, data.as_of, max_months=36),
+            "survival_phase": surv_phase,
+            "survival": surv_phase if view == "phase" else cell_survival(data.cells, groups,
+                                                                         data.as_of),
+            "curves": survival_curves(data.cells, groups, data.as_of)}
 
 
 def default_indicator(indicators: pd.DataFrame) -> str | None:

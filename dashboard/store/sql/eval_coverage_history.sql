@@ -1,6 +1,6 @@
 -- name: eval_coverage_history
 -- title: Độ phủ của từng xã theo cuối tháng
--- description: Coverage of every started commune at each month end, from the month of its first cell up to as_of (the last point is as_of itself). Same figures as the commune_coverage macro at each month end, computed in one pass: each cell adds its households, members and itself in the month it is founded and removes them in the month it ends; running sums per village (capped at the village's households) and per commune (capped at the commune's households).
+-- description: Coverage of every started commune at each month end, from the month of its first cell up to as_of (the last point is as_of itself). Same figures as the commune_coverage macro at each month end, computed in one pass: each cell adds its households, members and itself in the month it is founded and removes them in the month it ends; a village's capped coverage changes only in its own change months, so running sums per village run over those months only and the commune's running sums over its months (capped at its households).
 -- params: as_of (date, default today); communes (list of commune codes, default NULL = all)
 -- columns: month_end, commune_code, started_on, households, cells, members, households_covered, households_covered_raw, coverage_pct
 WITH starts AS (
@@ -26,6 +26,7 @@ cells AS (
   FROM cells_with_commune() w JOIN starts s USING (commune_code)
   WHERE w.established_on <= $as_of),
 changes AS (
+  -- per village (or the commune itself for cells attached to it) and month: what changes
   SELECT commune_code, village, m, sum(dc) AS dc, sum(dm) AS dm, sum(dh) AS dh
   FROM (SELECT commune_code, village, m_from AS m, 1 AS dc, members AS dm,
                households_covered AS dh FROM cells
@@ -33,23 +34,20 @@ changes AS (
         SELECT commune_code, village, m_to, -1, -members, -households_covered
         FROM cells WHERE m_to IS NOT NULL)
   GROUP BY ALL),
-grid AS (
-  SELECT u.commune_code, u.village, mo.m, mo.month_end
-  FROM (SELECT DISTINCT commune_code, village FROM cells) u
-  JOIN starts s USING (commune_code)
-  JOIN months mo ON mo.m >= s.m_start),
-running AS (
-  SELECT g.commune_code, g.village, g.month_end,
-         sum(coalesce(c.dc, 0)) OVER w AS cells,
-         sum(coalesce(c.dm, 0)) OVER w AS members,
-         sum(coalesce(c.dh, 0)) OVER w AS raw
-  FROM grid g
-  LEFT JOIN changes c ON c.commune_code = g.commune_code AND c.m = g.m
-                     AND c.village IS NOT DISTINCT FROM g.village
-  WINDOW w AS (PARTITION BY g.commune_code, g.village ORDER BY g.m
-               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
 village_hh AS (
   SELECT unit_code AS village, coalesce(households, 0) AS hh FROM units WHERE level = 'village'),
+capped AS (
+  -- the village's capped coverage only changes at its own change months: its change there
+  SELECT c.commune_code, c.m, c.dc, c.dm, c.dh,
+         CASE WHEN c.village IS NULL THEN c.dh
+              ELSE least(sum(c.dh) OVER w, vh.hh)
+                   - coalesce(least(sum(c.dh) OVER w - c.dh, vh.hh), 0) END AS dcap
+  FROM changes c LEFT JOIN village_hh vh ON vh.village = c.village
+  WINDOW w AS (PARTITION BY c.commune_code, c.village ORDER BY c.m
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+commune_changes AS (
+  SELECT commune_code, m, sum(dc) AS dc, sum(dm) AS dm, sum(dh) AS dh, sum(dcap) AS dcap
+  FROM capped GROUP BY ALL),
 commune_hh AS (
   SELECT c.unit_code AS commune_code,
          CASE WHEN count(v.unit_code) > 0 THEN sum(coalesce(v.households, 0))
@@ -59,18 +57,22 @@ commune_hh AS (
   WHERE c.level = 'commune' AND c.unit_code IN (SELECT commune_code FROM starts)
   GROUP BY c.unit_code, c.households),
 per_commune AS (
-  SELECT r.month_end, r.commune_code, h.households,
-         sum(r.cells)::BIGINT AS cells,
-         sum(r.members)::BIGINT AS members,
-         least(sum(CASE WHEN r.village IS NULL THEN r.raw ELSE least(r.raw, vh.hh) END),
-               h.households)::BIGINT AS households_covered,
-         sum(r.raw)::BIGINT AS households_covered_raw
-  FROM running r
+  -- running sums over every month end of every started commune
+  SELECT s.commune_code, mo.month_end, h.households,
+         sum(coalesce(c.dc, 0)) OVER w AS cells,
+         sum(coalesce(c.dm, 0)) OVER w AS members,
+         sum(coalesce(c.dh, 0)) OVER w AS raw,
+         sum(coalesce(c.dcap, 0)) OVER w AS capped
+  FROM starts s
+  JOIN months mo ON mo.m >= s.m_start
   JOIN commune_hh h USING (commune_code)
-  LEFT JOIN village_hh vh ON vh.village = r.village
-  GROUP BY r.month_end, r.commune_code, h.households)
-SELECT p.month_end, p.commune_code, s.started_on, p.households, p.cells, p.members,
-       p.households_covered, p.households_covered_raw,
-       coverage_pct(p.households_covered, p.households) AS coverage_pct
+  LEFT JOIN commune_changes c ON c.commune_code = s.commune_code AND c.m = mo.m
+  WINDOW w AS (PARTITION BY s.commune_code ORDER BY mo.m
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+SELECT p.month_end, p.commune_code, s.started_on, p.households,
+       p.cells::BIGINT AS cells, p.members::BIGINT AS members,
+       least(p.capped, p.households)::BIGINT AS households_covered,
+       p.raw::BIGINT AS households_covered_raw,
+       coverage_pct(least(p.capped, p.households), p.households) AS coverage_pct
 FROM per_commune p JOIN starts s USING (commune_code)
 ORDER BY p.commune_code, p.month_end;
