@@ -2,6 +2,7 @@
 queries (the one-pass coverage history against the macro at every month end)."""
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -231,3 +232,46 @@ def test_key_findings_on_tiny_db(tiny_db):
     assert "các xã nhân rộng đạt độ phủ 75,0%" in text
     assert "50,0% số tổ thí điểm và 100,0% số tổ nhân rộng" in text
     assert "chưa đủ số liệu" in text                                # 3 data points only
+
+
+def test_evaluate_command_on_the_demo(demo_db):
+    """`python -m dashboard evaluate` prints every estimate with both labels; the 2-commune
+    pilot has no interval and no p-value; usage errors exit 2."""
+    import json
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "dashboard", "evaluate", "--db",
+                               str(demo_db), *args], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+
+    out = run("--as-of", "2025-12-31", "--indicator", "antt_incidents", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = pd.DataFrame(json.loads(out.stdout))
+    assert {"kind", "cohort", "estimand", "estimate", "ci_low", "ci_high", "p_value",
+            "p_adjusted", "method", "n_treated", "n_control", "design_quality",
+            "evidence"} <= set(rows.columns)
+    eff = rows[rows["kind"] == "effect"].set_index("cohort")
+    pilot = eff.loc["pilot"]
+    assert pilot["n_treated"] == 2 and pd.isna(pilot["ci_low"]) and pd.isna(pilot["p_value"])
+    assert pilot["evidence"] == "Chưa đủ xã để kết luận"
+    main = eff.loc["all_started"]
+    assert main["estimand"] == ("thay đổi trung bình mỗi tháng trong 12 tháng đầu so với các "
+                                "xã chưa bắt đầu")
+    assert main["ci_low"] < main["estimate"] < main["ci_high"]
+    assert main["n_treated"] + 50 <= 99 + main["n_treated"] and main["n_control"] <= 99
+    waves = eff[eff.index.str.startswith("rollout")]
+    assert (waves["method"] == "suy luận hoán vị (randomisation inference)").all()
+    assert (waves["p_adjusted"] >= waves["p_value"]).all()                  # Holm
+    assert set(rows["kind"]) >= {"coverage_phase", "survival_phase", "effect",
+                                 "pretrend_test", "event_study"}
+    ev_rows = rows[(rows["kind"] == "event_study") & (rows["cohort"] == "all_started")]
+    assert ev_rows["point"].iloc[0] == "≤ −12" and ev_rows["point"].iloc[-1] == "≥ +12"
+    cov = rows[(rows["kind"] == "coverage_phase") & (rows["cohort"] == "pilot")]
+    assert cov["ci_low"].isna().all()                                       # 2 communes
+    csv = run("--as-of", "2025-12-31", "--anticipation", "1", "--window", "6")
+    assert csv.returncode == 0 and csv.stdout.splitlines()[0].startswith("indicator,as_of,kind")
+    assert run("--indicator", "khong_co").returncode == 2
+    assert run("--as-of", "31/12/2025").returncode == 2
+    assert run("--anticipation", "-1").returncode == 2

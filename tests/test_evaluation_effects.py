@@ -12,7 +12,7 @@ import pytest
 from dashboard.analysis import evaluation as ev
 from dashboard.analysis.evaluation import estimation as est
 from dashboard.analysis.evaluation import inference as inf
-from dashboard.analysis.evaluation.simulate import BASE, simulate, true_effect
+from dashboard.analysis.evaluation.simulate import simulate, true_effect
 
 TOL = 1e-8      # agreement with the reference package (floating point only)
 

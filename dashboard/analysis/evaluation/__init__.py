@@ -9,20 +9,55 @@ command's rows). No Streamlit, no SQL text: the figures come from the named quer
 eval_commune_starts, eval_coverage_history, eval_cell_survival, eval_indicators and
 eval_indicator_panel.
 """
-from .cohorts import (ALL_STARTED, ALL_STARTED_LABEL, NONE, NONE_LABEL, PHASE_LABELS, PILOT,
-                      PILOT_LABEL, ROMAN, assign_cohorts, cohort_labels, cohort_table,
-                      phase_cohorts, wave_of)
+from .cohorts import (
+                      ALL_STARTED,
+                      ALL_STARTED_LABEL,
+                      NONE,
+                      NONE_LABEL,
+                      PHASE_LABELS,
+                      PILOT,
+                      PILOT_LABEL,
+                      ROMAN,
+                      assign_cohorts,
+                      cohort_labels,
+                      cohort_table,
+                      phase_cohorts,
+                      wave_of,
+)
 from .colors import BADGE_COLORS, EVIDENCE_COLORS, cohort_colors
-from .coverage import (HORIZONS, cell_survival, figures_at_horizons, kaplan_meier,
-                       ramp_up, ratio_interval, survival_curves, with_months_since)
-from .dates import (add_months, month_index, month_indices, month_label, months_since,
-                    to_date)
+from .coverage import (
+                      HORIZONS,
+                      cell_survival,
+                      figures_at_horizons,
+                      kaplan_meier,
+                      ramp_up,
+                      ratio_interval,
+                      survival_curves,
+                      with_months_since,
+)
+from .dates import add_months, month_index, month_indices, month_label, months_since, to_date
 from .effects import Effects, Estimate, effects
 from .estimation import build_panel, per_households, prepare_panel
-from .findings import (LABELS, QUERY_NAMES, SCALES, EvalData, ci_text, compute_overview,
-                       default_indicator, plain, signed,
-                       estimand, estimate_sentence, estimates_table, findings, key_findings,
-                       load, load_panel, method_text, scaled_panel)
+from .findings import (
+                      LABELS,
+                      QUERY_NAMES,
+                      SCALES,
+                      EvalData,
+                      ci_text,
+                      compute_overview,
+                      default_indicator,
+                      estimand,
+                      estimate_sentence,
+                      estimates_table,
+                      findings,
+                      key_findings,
+                      load,
+                      load_panel,
+                      method_text,
+                      plain,
+                      scaled_panel,
+                      signed,
+)
 from .labels import DESIGN_LABELS, EVIDENCE_LABELS, agreement, design_quality, evidence
 
 __all__ = [

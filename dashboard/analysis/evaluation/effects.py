@@ -149,15 +149,16 @@ def effects(panel: pd.DataFrame, cohorts: pd.DataFrame, window: int | None = Non
     for t in tgts:
         m, f, th = methods[t.key], facts[t.key], theta[t.key]
 
-        def interval(i):
+        def interval(i, m=m, t=t, th=th):
             if m == "permutation":
                 a, b, d_obs = perm[t.key]
                 return (inf.permutation_interval(th[i], d_obs[i], a[:, i], b[:, i], 1 - alpha),
                         inf.permutation_p(th[i], a[:, i]))
             if m == "bootstrap":
                 draws = boot[t.key][1]
-                return (inf.bootstrap_interval(th[i], draws[:, i], 1 - alpha),
-                        inf.permutation_p(th[i], draws[:, i]))
+                c = inf.t_factor(facts[t.key]["n_treated"], 1 - alpha)
+                return (inf.bootstrap_interval(th[i], draws[:, i], 1 - alpha, c),
+                        inf.bootstrap_p(th[i], draws[:, i], c))
             return (np.nan, np.nan), np.nan
 
         (lo, hi), pv = interval(0)

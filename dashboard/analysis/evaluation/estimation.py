@@ -348,8 +348,8 @@ def cell_att(p: Panel, cells: Cells, outcomes: list[np.ndarray], gid_draws: np.n
             sC[:, cols] = R[:, pos:pos + w] - (sT[:, cols] if own else 0.0)
             nC[:, cols] = R[:, pos + w:pos + 2 * w] - (nT[:, cols] if own else 0.0)
             pos += 2 * w
-    for j, (idx, prepared) in blocks.items():
-        for (d0, of, sT, nT, sC, nC), res in zip(prepared, out):
+    for idx, prepared in blocks.values():
+        for (_d0, _of, sT, nT, sC, nC), res in zip(prepared, out):
             with np.errstate(invalid="ignore", divide="ignore"):
                 res[:, idx] = np.where((nT > 0) & (nC > 0.5), sT / nT - sC / nC, np.nan)
     return out

@@ -330,8 +330,11 @@ METHOD_TEXT = """\
 - *Khoảng tin cậy và giá trị p phụ thuộc số xã đã bắt đầu*: dưới {n_min} xã — **không tính**,
   chỉ mô tả trước/sau (với 2–4 xã, khoảng tin cậy thông thường hẹp sai lệch); từ {n_min} đến
   {n_boot_1} xã — **suy luận hoán vị**: gán ngẫu nhiên lại tháng bắt đầu cho các xã
-  {n_perm} lần và tính lại toàn bộ; từ {n_boot} xã — **bootstrap hoang dã theo xã** (trọng số
-  Webb, {n_draws} lần). Khi có nhiều nhóm xã, giá trị p được hiệu chỉnh Holm.
+  {n_perm} lần và tính lại toàn bộ (khoảng tin cậy: các giá trị tác động mà kiểm định không bác
+  bỏ, giả định tác động như nhau giữa các xã); từ {n_boot} xã — **bootstrap hoang dã theo xã**
+  (trọng số Webb, {n_draws} lần, hiệu chỉnh mẫu nhỏ theo phân phối t). Khi có nhiều nhóm xã,
+  giá trị p được hiệu chỉnh Holm. Cách gán ngẫu nhiên coi như xã nào bắt đầu trước là ngẫu
+  nhiên; nếu xã thí điểm được chọn vì đã làm tốt từ trước, không phương pháp nào sửa được.
 - *Nghiên cứu sự kiện*: cùng phương pháp, từng tháng so với tháng bắt đầu; hai đầu là nhóm
   gộp «≤ −k» (mọi tháng từ k tháng trước trở về trước) và «≥ +k». Kiểm định chung mọi tháng
   trước khi bắt đầu: các điểm đó phải cùng quanh 0.

@@ -9,7 +9,8 @@
   constant effect (Y − τ·D);
 - otherwise: wild cluster bootstrap by commune (multiplier bootstrap of the influence
   function, Webb's six-point weights, `eval_bootstrap_draws` draws) with the small-sample
-  factor n/(n−1) on each side; symmetric interval from the draws.
+  factor n/(n−1) on each side; symmetric interval from the draws, widened by
+  t(G−1)/normal (G = started communes) as a clustered t-interval would be.
 Several cohorts: Holm's adjustment of their p-values. Joint test of all leads: a Wald
 statistic whose weighting matrix is fixed from the data, referred to the draws of the same
 method (permutation or bootstrap).
@@ -89,13 +90,27 @@ def permutation_interval(theta: float, b_obs: float, a: np.ndarray, b: np.ndarra
     return (np.nan, np.nan)
 
 
-def bootstrap_interval(theta: float, draws: np.ndarray, level: float = 0.95
-                       ) -> tuple[float, float]:
+def t_factor(clusters: int, level: float = 0.95) -> float:
+    """t(G−1) over normal quantile: the bootstrap draws are close to normal, while with G
+    started communes the estimate standardised by its estimated spread follows t(G−1)."""
+    from scipy.special import ndtri, stdtrit
+
+    if clusters < 2:
+        return np.nan
+    return float(stdtrit(clusters - 1, 0.5 + level / 2) / ndtri(0.5 + level / 2))
+
+
+def bootstrap_interval(theta: float, draws: np.ndarray, level: float = 0.95,
+                       factor: float = 1.0) -> tuple[float, float]:
     d = draws[np.isfinite(draws)]
     if not np.isfinite(theta) or len(d) < 19:
         return (np.nan, np.nan)
-    q = float(np.quantile(np.abs(d), level))
+    q = float(np.quantile(np.abs(d), level)) * factor
     return (theta - q, theta + q)
+
+
+def bootstrap_p(theta: float, draws: np.ndarray, factor: float = 1.0) -> float:
+    return permutation_p(theta, draws * factor)
 
 
 def permutation_wald_p(theta: np.ndarray, draws: np.ndarray) -> float:
