@@ -11,10 +11,8 @@ from dashboard.web import ui
 
 
 def _data(as_of, communes, wave):
-    p = {"as_of": as_of, "communes": list(communes) or None}
-    return ev.EvalData(as_of, ev.assign_cohorts(ui.run_query("eval_commune_starts", **p), wave),
-                       *(ui.run_query(q, **p) for q in ("eval_coverage_history",
-                                                        "eval_cell_survival", "eval_indicators")))
+    q = [ui.run_query(n, as_of=as_of, communes=list(communes) or None) for n in ev.QUERY_NAMES[:4]]
+    return ev.EvalData(as_of, ev.assign_cohorts(q[0], wave), q[1], q[2], q[3])
 
 
 @st.cache_data(show_spinner="Đang tính…", max_entries=32)
@@ -52,8 +50,7 @@ view = c3.segmented_control("Nhóm xã trong biểu đồ", ["phase", "cohort"],
 ui.keep_in_url(ev_wave="quarter", ev_horizon=12, ev_view="phase")
 data, ov = _overview(*key, wave, view)
 if data.cohorts.empty:
-    st.info("Chưa có xã nào trong dữ liệu. Vào trang **Dữ liệu** để tải lên danh mục đơn vị và "
-            "danh sách tổ.")
+    st.info(ev.TEXTS["no_communes"])
     st.stop()
 labels = ev.cohort_labels(data.cohorts)
 colors = ev.cohort_colors(list(labels.values()) + list(ev.PHASE_LABELS.values()))
@@ -85,9 +82,7 @@ for tab, h in zip(tabs[1:], ev.HORIZONS):
         if part.empty:
             st.info(f"Chưa có xã nào đủ {h} tháng kể từ khi bắt đầu.")
             continue
-        st.caption(f"Số liệu mỗi xã tại cuối tháng thứ {h} kể từ tháng bắt đầu; chỉ các xã đã đủ "
-                   f"{h} tháng (danh sách ở cột cuối). Khoảng tin cậy 95%: tuyến tính hóa tỷ số, "
-                   "phân phối t; không tính khi dưới 5 xã.")
+        st.caption(ev.TEXTS["horizon"].format(h=h))
         ui.table(part[cols + ["coverage_ci_low", "coverage_ci_high", "interval_note",
                               "communes_listed"]], f"ev_h{h}", "eval_coverage_history", params,
                  title=f"Các nhóm xã sau {h} tháng", labels=ev.LABELS)
@@ -103,8 +98,7 @@ st.subheader("Tổ còn hoạt động sau 6, 12, 24 tháng")
 if not ov["survival"].empty:
     ui.chart(figs.survival_chart(ov["curves"], colors), "ev_survival", "eval_cell_survival",
              params, height=380)
-    st.caption("Kaplan–Meier: tổ chưa giải thể được theo dõi đến ngày đã chọn. Khoảng tin cậy "
-               "95%: bootstrap theo xã (không tính khi dưới 5 xã).")
+    st.caption(ev.TEXTS["survival"])
     ui.table(ov["survival"][["cohort_label", "horizon", "communes", "cells", "ended", "at_risk",
                              "share_pct", "ci_low", "ci_high"]], "ev_survival_table",
              title="Tổ còn hoạt động (Kaplan–Meier)", labels=ev.LABELS)
@@ -112,8 +106,7 @@ if not ov["survival"].empty:
 st.subheader("Chỉ số kết quả: thay đổi sau khi bắt đầu so với xã chưa bắt đầu")
 result, panel, indicator, scale = None, None, None, "raw"
 if data.indicators.empty:
-    st.info("Chưa có số liệu chỉ số kết quả. Tải lên tệp **Chỉ số kết quả** (mã đơn vị, kỳ, chỉ "
-            "số, giá trị) ở trang Dữ liệu.")
+    st.info(ev.TEXTS["no_indicators"])
 else:
     codes = list(data.indicators["indicator"])
     first = next((c for c in INDICATOR_LABELS if c in codes), codes[0])
@@ -125,8 +118,7 @@ else:
                           index=[6, 12, 24].index(ui.url_value("ev_window", 12, [6, 12, 24])))
     ant = c3.selectbox("Tháng dự kiến", [0, 1, 2, 3], key="ev_anticipation",
                        index=ui.url_value("ev_anticipation", 0, [0, 1, 2, 3]),
-                       help="Số tháng ngay trước khi bắt đầu được bỏ ra (xã có thể đã thay đổi "
-                            "từ trước khi lập tổ).")
+                       help=ev.TEXTS["anticipation"])
     scale = c4.segmented_control("Đọc chỉ số", list(ev.SCALES), format_func=ev.SCALES.get,
                                  default=ui.url_value("ev_scale", "raw", list(ev.SCALES)),
                                  key="ev_scale") or "raw"
@@ -134,8 +126,7 @@ else:
     panel, result = _effects(*key, wave, indicator, window, ant, scale)
     main = result.main()
     if main is None:
-        st.warning("Chưa đủ số liệu để so sánh: cần các xã đã bắt đầu có số liệu cả trước và sau "
-                   "khi bắt đầu, và các xã chưa bắt đầu trong cùng các tháng.")
+        st.warning(ev.TEXTS["no_estimate"])
     else:
         st.markdown(f"**Ước lượng:** {ev.estimand(window, scale)}.")
         m1, m2 = st.columns([1, 2])

@@ -114,8 +114,7 @@ def forest(ests: list, window: int):
             hovertemplate="%{y}: %{x:.2f}<br>%{customdata[0]} xã · %{customdata[1]}<extra>"
                           + label + "</extra>"))
     fig.add_vline(x=0, line_dash="dot", line_color="#555")
-    fig.update_layout(title=f"Thay đổi trung bình mỗi tháng trong {window} tháng đầu "
-                            "(khoảng tin cậy 95%; điểm rỗng: chỉ mô tả)",
+    fig.update_layout(title=f"Theo nhóm xã: {window} tháng đầu (KTC 95%; điểm rỗng: mô tả)",
                       xaxis_title="So với các xã chưa bắt đầu",
                       yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
                       legend=dict(orientation="h", y=-0.25))

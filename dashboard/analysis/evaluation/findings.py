@@ -25,6 +25,22 @@ from .estimation import per_households, prepare_panel
 QUERY_NAMES = ("eval_commune_starts", "eval_coverage_history", "eval_cell_survival",
                "eval_indicators", "eval_indicator_panel")
 SCALES = {"raw": "giá trị hằng tháng", "per_1000": "trên 1.000 hộ"}
+# the page's fixed texts (kept here so the page stays layout only)
+TEXTS = {
+    "no_communes": "Chưa có xã nào trong dữ liệu. Vào trang **Dữ liệu** để tải lên danh mục "
+                   "đơn vị và danh sách tổ.",
+    "horizon": "Số liệu mỗi xã tại cuối tháng thứ {h} kể từ tháng bắt đầu; chỉ các xã đã đủ "
+               "{h} tháng (danh sách ở cột cuối). Khoảng tin cậy 95%: tuyến tính hóa tỷ số, "
+               "phân phối t; không tính khi dưới 5 xã.",
+    "survival": "Kaplan–Meier: tổ chưa giải thể được theo dõi đến ngày đã chọn. Khoảng tin cậy "
+                "95%: bootstrap theo xã (không tính khi dưới 5 xã).",
+    "no_indicators": "Chưa có số liệu chỉ số kết quả. Tải lên tệp **Chỉ số kết quả** (mã đơn "
+                     "vị, kỳ, chỉ số, giá trị) ở trang Dữ liệu.",
+    "no_estimate": "Chưa đủ số liệu để so sánh: cần các xã đã bắt đầu có số liệu cả trước và "
+                   "sau khi bắt đầu, và các xã chưa bắt đầu trong cùng các tháng.",
+    "anticipation": "Số tháng ngay trước khi bắt đầu được bỏ ra (xã có thể đã thay đổi từ "
+                    "trước khi lập tổ).",
+}
 
 
 @dataclass
@@ -122,7 +138,16 @@ def estimate_sentence(e: Estimate, indicator: str, scale: str = "raw") -> str:
     return (f"Chỉ số «{name}», {_who(e)}: {estimand(e.window, scale)} là "
             f"{signed(e.estimate)} (khoảng tin cậy {level}: {ci_text(e.ci_low, e.ci_high)}; "
             f"{p}; {labels.METHOD_LABELS[e.method]}; {e.n_treated} xã đã bắt đầu, "
-            f"{e.n_control} xã đối chứng). {e.design['label']}. {e.evidence['label']}.")
+            f"{control_text(e)}). {e.design['label']}. {e.evidence['label']}.")
+
+
+def control_text(e: Estimate) -> str:
+    """The control communes, each counted once."""
+    later = e.n_control - e.n_control_never
+    if not later:
+        return f"{e.n_control} xã đối chứng chưa có tổ"
+    return (f"{e.n_control} xã đối chứng: {e.n_control_never} xã chưa có tổ và {later} xã của "
+            "các đợt sau, trước khi chúng bắt đầu")
 
 
 def coverage_sentence(coverage: dict, horizon: int) -> str | None:

@@ -83,7 +83,8 @@ def design_quality(n_treated: int, n_control: int, pre_months: float, missing_sh
         trend = f"kiểm định chung các tháng trước khi bắt đầu đạt (p = {_p(pretrend_p)})"
         passes = True
     grade = "poor" if poor else ("fair" if fair else "good")
-    facts = (f"{n_treated} xã đã bắt đầu so với {n_control} xã chưa bắt đầu; "
+    facts = (f"{n_treated} xã đã bắt đầu so với {n_control} xã đối chứng (chưa bắt đầu tại "
+             "tháng so sánh); "
              f"{fmt.number(pre_months, 1)} tháng số liệu trước khi bắt đầu (trung vị); "
              f"thiếu {fmt.percent(100 * missing_share)} số tháng; {trend}")
     reasons = poor or fair
