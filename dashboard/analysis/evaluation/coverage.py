@@ -149,12 +149,15 @@ def kaplan_meier(cells: pd.DataFrame, as_of, grid=None, draws: int | None = None
              "communes": n_units, "cells": len(c)}
     if not len(c):
         return empty
-    t_ev, d, n = _km_matrices(times, ended, units.codes, n_units, grid)
+    boot = draws != 0 and n_units >= config.get("eval_min_communes_inference")
+    codes = units.codes if boot else np.zeros(len(c), int)    # no bootstrap: one pool
+    t_ev, d, n = _km_matrices(times, ended, codes, n_units if boot else 1, grid)
     S = _km_at(t_ev, d.sum(0), n.sum(0), grid)
-    at_risk = np.array([(times >= g).sum() for g in grid])
+    srt = np.sort(times)
+    at_risk = len(srt) - np.searchsorted(srt, grid, side="left")
     S = np.where(at_risk > 0, S, np.nan)
     lo = hi = np.full(len(grid), np.nan)
-    if n_units >= config.get("eval_min_communes_inference"):
+    if boot:
         rng = np.random.default_rng(config.get("eval_seed") if seed is None else seed)
         B = draws or config.get("eval_survival_bootstrap_draws")
         M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(np.float32)
@@ -198,7 +201,7 @@ def survival_curves(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
                     on="commune_code", how="inner")
     parts = []
     for key, g in c.groupby("cohort", sort=False):
-        km = kaplan_meier(g, as_of, grid, draws=1)
+        km = kaplan_meier(g, as_of, grid, draws=0)
         parts.append(pd.DataFrame({"cohort": key, "cohort_label": g["cohort_label"].iloc[0],
                                    "cohort_order": g["cohort_order"].iloc[0], "month": grid,
                                    "share_pct": 100 * km["survival"],
