@@ -173,8 +173,12 @@ def speed(args) -> pd.DataFrame:
         res = timed("effects: ATT(g,t), inference, labels, event study",
                     lambda: ev.effects(panel, cohorts, 12))
         data = ev.EvalData(as_of, cohorts, hist, cells, inds)
-        timed("findings (summary sentences)", lambda: ev.findings(data, panel, "indicator_0",
-                                                                  result=res))
+        ov = timed("page overview in one call (all of the above but effects)",
+                   lambda: ev.compute_overview(data, "phase"))
+        timed("findings (summary sentences, from the overview and effects)",
+              lambda: ev.findings(data, panel, "indicator_0", result=res, overview=ov))
+        timed("effects again with k = 6 (an interaction that misses the cache)",
+              lambda: ev.effects(panel, cohorts, 6))
         db.close()
         print(f"{len(res.estimates)} estimates; methods: "
               f"{sorted({e.method for e in res.estimates})}")
