@@ -10,6 +10,8 @@
     python -m dashboard history [--db PATH] [--format csv|json]
     python -m dashboard rollback BATCH [--cascade] [--dry-run] [--db PATH]
     python -m dashboard report --as-of DATE [--communes …] [--format party|state] --out FILE.docx
+    python -m dashboard evaluate [--indicator NAME] [--as-of DATE] [--anticipation K]
+                                 [--communes CODE …] [--format csv|json] [--db PATH]
 
 Exit 0 on success; 1 when the file or statement has errors (report on stdout, nothing
 written); 2 on usage errors.
@@ -119,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     access_cli.add_user_option(p)
     access_cli.add_users_parser(sub, _db_arg)
     access_cli.add_serve_parser(sub, _db_arg)
+    p = sub.add_parser("evaluate", help="mọi ước lượng của trang Thí điểm và nhân rộng")
+    from dashboard.analysis.evaluation import report as evaluation_report
+
+    evaluation_report.add_arguments(p)
     return parser
 
 
@@ -353,13 +359,17 @@ def cmd_report(args) -> int:
     audit.record(base, principal, "export", f"{detail} file={out.name}")
     print(f"Đã ghi {out}")
     return EXIT_OK
+def cmd_evaluate(args) -> int:
+    from dashboard.analysis.evaluation import report
+
+    return report.main(args, print_frame)
 
 
 COMMANDS = {"import": cmd_import, "query": cmd_query, "demo": cmd_demo,
             "units-from-reference": cmd_units_from_reference, "sql": cmd_sql,
             "docs": cmd_docs, "history": cmd_history, "rollback": cmd_rollback,
             "report": cmd_report, "reset": cmd_reset, "users": access_cli.cmd_users,
-            "serve": access_cli.cmd_serve}
+            "serve": access_cli.cmd_serve, "evaluate": cmd_evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -182,6 +182,53 @@ SETTINGS: tuple[Setting, ...] = (
             group="reporting"),
     Setting("question_overview_rows", 20, "rows",
             "rows of a saved question shown on Tổng quan", group="reporting"),
+    # -- evaluation (dashboard/analysis/evaluation): inference and evidence labels ------------
+    Setting("eval_window_months", 12, "months",
+            "k: the effect is the average of the first k months after the start; the event "
+            "study runs from ≤ −k to ≥ +k", group="evaluation"),
+    Setting("eval_anticipation_months", 0, "months",
+            "months before the start left out (anticipation); the base month is 1 + this "
+            "before the start", group="evaluation"),
+    Setting("eval_min_communes_inference", 5, "communes",
+            "fewer started communes than this: no interval and no p-value, descriptive only",
+            group="evaluation"),
+    Setting("eval_min_communes_bootstrap", 10, "communes",
+            "from this many started communes the wild cluster bootstrap is used; below it "
+            "randomisation inference", group="evaluation"),
+    Setting("eval_permutations", 499, "draws", "randomisation inference draws",
+            group="evaluation"),
+    Setting("eval_bootstrap_draws", 999, "draws",
+            "wild cluster bootstrap draws (Webb weights)", group="evaluation"),
+    Setting("eval_survival_bootstrap_draws", 299, "draws",
+            "commune bootstrap draws of the cell survival interval", group="evaluation"),
+    Setting("eval_seed", 20250701, "seed", "random seed of every draw (results reproducible)",
+            group="evaluation"),
+    Setting("eval_alpha", 0.05, "probability",
+            "significance level: intervals are 1 − alpha; an effect needs p (Holm-adjusted "
+            "across cohorts) below it", group="evaluation"),
+    Setting("eval_design_communes_good", 10, "communes",
+            "design quality 'tốt' needs at least this many communes on each side",
+            group="evaluation"),
+    Setting("eval_design_communes_fair", 5, "communes",
+            "fewer communes on a side than this: design quality 'yếu'", group="evaluation"),
+    Setting("eval_design_pre_months_good", 6, "months",
+            "months of data before the start (median) for design quality 'tốt'",
+            group="evaluation"),
+    Setting("eval_design_pre_months_fair", 3, "months",
+            "fewer months before the start than this: design quality 'yếu'",
+            group="evaluation"),
+    Setting("eval_design_missing_good", 0.10, "share",
+            "largest share of missing months for design quality 'tốt'", group="evaluation"),
+    Setting("eval_design_missing_fair", 0.30, "share",
+            "more missing months than this share: design quality 'yếu'", group="evaluation"),
+    Setting("eval_pretrend_pass_p", 0.10, "probability",
+            "joint pre-trend test passes when its p-value is at least this",
+            group="evaluation"),
+    Setting("eval_pretrend_fail_p", 0.05, "probability",
+            "joint pre-trend test fails when its p-value is below this", group="evaluation"),
+    Setting("eval_agreement_share", 0.66, "share",
+            "cohorts agree when at least this share of their estimates have the sign of the "
+            "estimate and none is significant the other way", group="evaluation"),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,11 +1,12 @@
-"""Pilot vs rollout evaluation: cohorts, months since start, survival, queries, DiD."""
+"""Pilot vs rollout evaluation: cohorts, months since start, coverage intervals, survival,
+queries (the one-pass coverage history against the macro at every month end)."""
 import datetime as dt
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.formula.api as smf
 
 from dashboard import store
 from dashboard.analysis import evaluation as ev
@@ -135,22 +136,75 @@ def test_history_stops_at_as_of_mid_month(tiny_db):
     assert ms["month_end"].max() == pd.Timestamp("2024-06-30")     # incomplete July dropped
 
 
-def test_cell_survival(tiny_db):
+def test_coverage_history_equals_the_macro_at_every_month_end(tiny_db):
+    """The one-pass history (window functions) gives the commune_coverage macro's figures."""
+    for as_of in (AS_OF, dt.date(2024, 7, 15), dt.date(2024, 3, 31), dt.date(2024, 1, 10)):
+        h = queries.run(tiny_db, "eval_coverage_history", as_of=as_of)
+        cur = tiny_db.cursor()
+        for row in h.itertuples():
+            ref = cur.execute("SELECT households, cells, members, households_covered, "
+                              "households_covered_raw FROM commune_coverage(?) WHERE unit_code = ?",
+                              [row.month_end.date(), row.commune_code]).fetchone()
+            assert ref == (row.households, row.cells, row.members, row.households_covered,
+                           row.households_covered_raw), (as_of, row)
+        cur.close()
+
+
+def test_ratio_interval_boundaries():
+    # 4 communes: below the minimum of 5 -> no interval; 5 -> a t(4) linearised interval
+    assert all(math.isnan(x) for x in ev.ratio_interval([10, 20, 30, 40], [100] * 4))
+    lo, hi = ev.ratio_interval([10, 20, 30, 40, 50], [100] * 5)
+    r = 0.3
+    z = np.array([10, 20, 30, 40, 50]) - r * 100
+    se = math.sqrt(5 / 4 * (z ** 2).sum()) / 500
+    from scipy import stats
+
+    t = stats.t.ppf(0.975, 4)
+    assert lo == pytest.approx(100 * (r - t * se)) and hi == pytest.approx(100 * (r + t * se))
+    assert lo < 30 < hi
+    assert ev.ratio_interval([0] * 5, [0] * 5) == (pytest.approx(float("nan"), nan_ok=True),) * 2
+
+
+def test_cell_survival_kaplan_meier(tiny_db):
     data = ev.load(tiny_db, AS_OF)
     cells = data.cells.set_index("cell_id")
     assert pd.isna(cells.loc["c4", "ended_on"])                    # ended after as_of
     assert cells.loc["c2", "ended_on"] == pd.Timestamp("2024-06-01")
     s = ev.cell_survival(data.cells, data.cohorts, AS_OF, horizons=(6, 12))
     s = s.set_index(["cohort", "horizon"])
-    # c1 (10/01) alive at 10/07; c2 (05/03) ended 01/06 before 05/09
-    assert s.loc[("pilot", 6), "cells_eligible"] == 2
-    assert s.loc[("pilot", 6), "cells_active"] == 1
+    # pilot commune A: c1 (10/01, still active: followed 11.7 months), c2 (05/03, ended 01/06
+    # after 2.9 months) -> S(6) = 1 - 1/2
     assert s.loc[("pilot", 6), "share_pct"] == 50.0
+    assert s.loc[("pilot", 6), "at_risk"] == 1 and s.loc[("pilot", 6), "ended"] == 1
+    assert math.isnan(s.loc[("pilot", 6), "ci_low"])                # 1 commune: no interval
     assert s.loc[("rollout:2024Q2", 6), "share_pct"] == 100.0
-    # c4 founded 02/08: 6 months end 02/02/2025 > as_of -> not yet eligible
-    assert s.loc[("rollout:2024Q3", 6), "cells_eligible"] == 0
+    # c4 founded 02/08: followed 4.9 months only -> nobody at risk at 6 months
+    assert s.loc[("rollout:2024Q3", 6), "at_risk"] == 0
     assert math.isnan(s.loc[("rollout:2024Q3", 6), "share_pct"])
-    assert s.loc[("pilot", 12), "cells_eligible"] == 0
+    assert math.isnan(s.loc[("pilot", 12), "share_pct"])            # c1 followed < 12 months
+
+
+def test_kaplan_meier_matches_statsmodels_and_has_a_commune_interval():
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    rng = np.random.default_rng(4)
+    n = 400
+    est = pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n), "D")
+    life = pd.to_timedelta(rng.exponential(700, n).astype(int), "D")
+    as_of = pd.Timestamp("2025-06-30")
+    end = (est + life).where(est + life <= as_of)
+    cells = pd.DataFrame({"cell_id": range(n), "commune_code": rng.integers(0, 30, n).astype(str),
+                          "established_on": est, "ended_on": end})
+    km = ev.kaplan_meier(cells, as_of, grid=[6, 12, 24], draws=300)
+    d = ev.coverage.cell_durations(cells, as_of)
+    sf = SurvfuncRight(d["months"].to_numpy(), d["ended"].to_numpy())
+    for i, g in enumerate([6, 12, 24]):
+        ref = sf.surv_prob[sf.surv_times <= g][-1]
+        assert km["survival"][i] == pytest.approx(ref, abs=1e-12)
+        assert km["ci_low"][i] < km["survival"][i] < km["ci_high"][i]
+        assert km["at_risk"][i] == int((d["months"] >= g).sum())
+    # the commune bootstrap is wider than Greenwood's when cells of a commune end together
+    assert km["ci_high"][1] - km["ci_low"][1] > 0
 
 
 def test_indicator_queries(tiny_db):
@@ -169,149 +223,55 @@ def test_key_findings_on_tiny_db(tiny_db):
     assert f["communes"] == {"pilot": 1, "rollout": 2, "none": 1, "waves": 2}
     assert f["coverage_at_horizon"]["pilot"]["coverage_pct"] == 20.0
     assert f["coverage_at_horizon"]["rollout"]["coverage_pct"] == 75.0
-    assert f["coverage_at_horizon"]["pilot"]["evidence"]["label"] == "Bằng chứng yếu"
+    assert math.isnan(f["coverage_at_horizon"]["pilot"]["ci_low"])   # 1 commune
+    assert f["coverage_at_horizon"]["pilot"]["communes_listed"] == "Xã A"
     text = " ".join(f["sentences"])
     assert "1 xã thí điểm (bắt đầu từ 10/01/2024)" in text
-    assert "Sau 6 tháng, các xã thí điểm đạt độ phủ 20,0%" in text
+    assert ("Sau 6 tháng, các xã thí điểm đạt độ phủ 20,0% (1 xã; dưới 5 xã nên không tính "
+            "khoảng tin cậy)") in text
     assert "các xã nhân rộng đạt độ phủ 75,0%" in text
     assert "50,0% số tổ thí điểm và 100,0% số tổ nhân rộng" in text
     assert "chưa đủ số liệu" in text                                # 3 data points only
 
 
-# --------------------------------------------------------------------------------------------
-# difference-in-differences against statsmodels
-def synthetic(effect=3.0, n_per=8, months=36, seed=1, pre_trend=0.0, missing=0.0):
-    """Staggered panel: cohorts starting in months 12, 18, 24 and never-started communes;
-    commune and month effects, known constant effect, optional pre-start trend."""
-    rng = np.random.default_rng(seed)
-    base = 2024 * 12
-    rows, starts = [], []
-    groups = [("pilot", "pilot", 12), ("rollout:2025Q3", "rollout", 18),
-              ("rollout:2026Q1", "rollout", 24), ("none", "none", None)]
-    month_fx = rng.normal(0, 2, months)
-    for g, (_cohort, phase, s) in enumerate(groups):
-        for i in range(n_per):
-            code = f"{g}{i:02d}"
-            alpha = rng.normal(10, 3)
-            starts.append({"commune_code": code, "phase": phase,
-                           "started_on": pd.NaT if s is None else pd.Timestamp(
-                               year=(base + s) // 12, month=(base + s) % 12 + 1, day=5)})
-            for t in range(months):
-                if rng.random() < missing:
-                    continue
-                treated = s is not None and t >= s
-                trend = pre_trend * (t - s) if (s is not None and t < s) else 0.0
-                y = alpha + month_fx[t] + effect * treated + trend + rng.normal(0, 1)
-                rows.append({"commune_code": code, "month": base + t, "value": y})
-    cohorts = ev.assign_cohorts(pd.DataFrame(starts))
-    return pd.DataFrame(rows), cohorts
+def test_evaluate_command_on_the_demo(demo_db):
+    """`python -m dashboard evaluate` prints every estimate with both labels; the 2-commune
+    pilot has no interval and no p-value; usage errors exit 2."""
+    import json
+    import subprocess
+    import sys
 
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "dashboard", "evaluate", "--db",
+                               str(demo_db), *args], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
 
-def statsmodels_fit(sample, regressor="D", formula_fe="C(commune_code) + C(month)"):
-    fit = smf.ols(f"value ~ {regressor} + {formula_fe}", data=sample).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.Categorical(sample["commune_code"]).codes},
-        use_t=True)
-    return fit
-
-
-def test_twfe_matches_statsmodels_on_fixture():
-    panel, cohorts = synthetic(missing=0.1, seed=7)
-    sample, facts = ev.cohort_sample(panel, cohorts, "rollout:2025Q3", pre=12, post=12)
-    assert facts["n_treated"] == 8
-    # window = months 6..30; the 2026Q1 wave starts at 24 (inside it), so only the
-    # never-started communes stay not-yet-started through the whole window
-    assert facts["n_control"] == 8
-    ours = ev.twfe(sample, "value", ["D"], "commune_code", "month", "commune_code")
-    sm = statsmodels_fit(sample)
-    assert ours.coef["D"] == pytest.approx(sm.params["D"], rel=1e-9, abs=1e-9)
-    assert ours.se["D"] == pytest.approx(sm.bse["D"], rel=1e-7)
-    lo, hi = sm.conf_int().loc["D"]
-    assert ours.ci_low["D"] == pytest.approx(lo, rel=1e-7)
-    assert ours.ci_high["D"] == pytest.approx(hi, rel=1e-7)
-    assert ours.p_value["D"] == pytest.approx(sm.pvalues["D"], rel=1e-6)
-    assert ours.n_clusters == 16 and ours.n_obs == int(sm.nobs)
-
-    # the estimate the page shows for that cohort is this very regression
-    est = {e.cohort: e for e in ev.did_estimates(panel, cohorts, pre=12, post=12)}
-    e = est["rollout:2025Q3"]
-    assert e.estimate == pytest.approx(sm.params["D"], rel=1e-9)
-    assert (e.ci_low, e.ci_high) == (pytest.approx(lo, rel=1e-7), pytest.approx(hi, rel=1e-7))
-
-
-def test_stacked_estimate_matches_statsmodels_coefficient():
-    panel, cohorts = synthetic(seed=3)
-    samples = [ev.cohort_sample(panel, cohorts, k, 12, 12)[0]
-               for k in ("pilot", "rollout:2025Q3", "rollout:2026Q1")]
-    s = ev._stack(samples)
-    ours = ev.twfe(s, "value", ["D"], "unit", "month", "commune_code", block="stack")
-    # statsmodels with C(unit) + C(period): same fit, but it counts the redundant
-    # per-stack columns in K; correct its CR1 factor (N-1)/(N-K) for the comparison
-    sm = smf.ols("value ~ D + C(unit) + C(period)", data=s).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.Categorical(s["commune_code"]).codes},
-        use_t=True)
-    assert ours.coef["D"] == pytest.approx(sm.params["D"], rel=1e-8)
-    n, k_sm = len(s), sm.model.exog.shape[1]
-    k_ours = 1 + s["unit"].nunique() + sum(g["month"].nunique() - 1
-                                             for _, g in s.groupby("stack"))
-    assert k_sm - k_ours == 2                                        # 3 stacks, 2 redundant
-    se_sm = sm.bse["D"] * math.sqrt((n - k_sm) / (n - k_ours))
-    assert ours.se["D"] == pytest.approx(se_sm, rel=1e-7)
-
-
-def test_known_effect_is_recovered_within_interval():
-    panel, cohorts = synthetic(effect=3.0, seed=11, missing=0.05)
-    ests = {e.cohort: e for e in ev.did_estimates(panel, cohorts, pre=12, post=12)}
-    assert set(ests) == {"pilot", "rollout:2025Q3", "rollout:2026Q1", "all_started"}
-    pooled = ests["all_started"]
-    assert pooled.ci_low < 3.0 < pooled.ci_high
-    assert pooled.ci_high - pooled.ci_low < 1.5
-    assert pooled.n_treated == 24
-    for e in ests.values():
-        assert e.ci_low < 3.0 < e.ci_high
-        assert e.evidence["label"] in ("Bằng chứng mạnh", "Bằng chứng vừa", "Bằng chứng yếu")
-    assert pooled.pretrend_p > 0.05 and pooled.evidence["pretrend_fails"] is False
-    es = ev.event_study(panel, cohorts, pre=6, post=6).set_index("rel")
-    assert es.loc[-1, "coef"] == 0.0
-    assert list(es.index) == list(range(-6, 7))
-    # each coefficient is relative to month -1 (itself noisy): compare the averages
-    post, before = es.loc[0:6, "coef"].mean(), es.loc[-6:-2, "coef"].mean()
-    assert post - before == pytest.approx(3.0, abs=0.5)
-    assert abs(before) < 0.6
-    assert all(es.loc[r, "ci_low"] < es.loc[r, "coef"] < es.loc[r, "ci_high"] for r in es.index
-               if r != -1)
-    starts = cohorts.set_index("commune_code")["start_month"].dropna().astype(int)
-    at_start = panel[panel["month"] == panel["commune_code"].map(starts)]
-    assert es.loc[0, "communes"] == at_start["commune_code"].nunique()
-
-
-def test_pre_trend_is_detected_and_labelled_weak():
-    panel, cohorts = synthetic(effect=0.0, seed=5, pre_trend=0.4)
-    pooled = {e.cohort: e for e in ev.did_estimates(panel, cohorts)}["all_started"]
-    assert pooled.pretrend_p < 0.05
-    assert pooled.evidence["grade"] == "weak"
-    assert pooled.evidence["pretrend_fails"] is True
-    assert "kiểm định không đạt" in pooled.evidence["text"]
-
-
-def test_evidence_grades():
-    strong = ev.evidence(12, 15, 9, 0.04, 0.42)
-    assert strong["label"] == "Bằng chứng mạnh"
-    assert strong["text"] == (
-        "Bằng chứng mạnh: 12 xã đã bắt đầu so với 15 xã chưa bắt đầu; 9 tháng số liệu trước "
-        "khi bắt đầu (trung vị); thiếu 4,0% số tháng; xu hướng trước khi bắt đầu không khác "
-        "nhóm đối chứng (p = 0,420) — kiểm định đạt.")
-    assert ev.evidence(8, 15, 9, 0.04, 0.42)["grade"] == "moderate"
-    assert ev.evidence(12, 15, 4, 0.04, 0.42)["grade"] == "moderate"
-    assert ev.evidence(12, 15, 9, 0.2, 0.42)["grade"] == "moderate"
-    weak = ev.evidence(2, 15, 9, 0.04, 0.42)
-    assert weak["grade"] == "weak" and "chỉ 2 xã đã bắt đầu" in weak["text"]
-    assert ev.evidence(12, 15, 9, 0.35, 0.42)["grade"] == "weak"
-    assert ev.evidence(12, 15, 9, 0.04, 0.01)["grade"] == "weak"
-    assert ev.evidence(12, 15, 9, 0.04, float("nan"))["grade"] == "weak"
-
-
-def test_no_controls_gives_no_estimate():
-    panel, cohorts = synthetic(seed=2)
-    cohorts = cohorts[cohorts["cohort"].isin(["pilot"])]
-    panel = panel[panel["commune_code"].isin(cohorts["commune_code"])]
-    assert ev.did_estimates(panel, cohorts) == []
+    out = run("--as-of", "2025-12-31", "--indicator", "antt_incidents", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = pd.DataFrame(json.loads(out.stdout))
+    assert {"kind", "cohort", "estimand", "estimate", "ci_low", "ci_high", "p_value",
+            "p_adjusted", "method", "n_treated", "n_control", "design_quality",
+            "evidence"} <= set(rows.columns)
+    eff = rows[rows["kind"] == "effect"].set_index("cohort")
+    pilot = eff.loc["pilot"]
+    assert pilot["n_treated"] == 2 and pd.isna(pilot["ci_low"]) and pd.isna(pilot["p_value"])
+    assert pilot["evidence"] == "Chưa đủ xã để kết luận"
+    main = eff.loc["all_started"]
+    assert main["estimand"] == ("thay đổi trung bình mỗi tháng trong 12 tháng đầu so với các "
+                                "xã chưa bắt đầu")
+    assert main["ci_low"] < main["estimate"] < main["ci_high"]
+    assert main["n_treated"] + 50 <= 99 + main["n_treated"] and main["n_control"] <= 99
+    waves = eff[eff.index.str.startswith("rollout")]
+    assert (waves["method"] == "suy luận hoán vị (randomisation inference)").all()
+    assert (waves["p_adjusted"] >= waves["p_value"]).all()                  # Holm
+    assert set(rows["kind"]) >= {"coverage_phase", "survival_phase", "effect",
+                                 "pretrend_test", "event_study"}
+    ev_rows = rows[(rows["kind"] == "event_study") & (rows["cohort"] == "all_started")]
+    assert ev_rows["point"].iloc[0] == "≤ −12" and ev_rows["point"].iloc[-1] == "≥ +12"
+    cov = rows[(rows["kind"] == "coverage_phase") & (rows["cohort"] == "pilot")]
+    assert cov["ci_low"].isna().all()                                       # 2 communes
+    csv = run("--as-of", "2025-12-31", "--anticipation", "1", "--window", "6")
+    assert csv.returncode == 0 and csv.stdout.splitlines()[0].startswith("indicator,as_of,kind")
+    assert run("--indicator", "khong_co").returncode == 2
+    assert run("--as-of", "31/12/2025").returncode == 2
+    assert run("--anticipation", "-1").returncode == 2

@@ -38,8 +38,13 @@ def test_evaluation_page_renders(app_server, browser_page, demo_db):
         assert heading in text
     assert "Sau 12 tháng, các xã thí điểm đạt độ phủ" in text
     assert "khoảng tin cậy 95%" in text
-    assert any(lab in text for lab in ("Bằng chứng mạnh", "Bằng chứng vừa", "Bằng chứng yếu"))
-    assert "Tác động ước lượng" in text
+    # both labels, the estimand in one sentence, the pilot described without an interval
+    assert any(lab in text for lab in ev.DESIGN_LABELS.values())
+    assert any(lab in text for lab in ev.EVIDENCE_LABELS.values())
+    assert ("Ước lượng: thay đổi trung bình mỗi tháng trong 12 tháng đầu so với các xã chưa "
+            "bắt đầu") in text
+    assert "nhóm «Thí điểm» (2 xã)" in text and "Chưa đủ xã để kết luận" in text
+    assert "dưới 5 xã nên không tính khoảng tin cậy" in text
     assert page.locator(".js-plotly-plot").count() >= 6
     assert "Xem SQL — eval_coverage_history" in text
     assert "Xem SQL — eval_indicator_panel" in text
@@ -65,13 +70,20 @@ def test_evaluation_page_widgets_and_no_controls(demo_copy, monkeypatch):
     at.segmented_control(key="ev_wave").set_value("year").run()
     at.selectbox(key="ev_indicator").set_value("antt_incidents").run()
     at.selectbox(key="ev_window").set_value(6).run()
+    at.selectbox(key="ev_anticipation").set_value(1).run()
+    at.segmented_control(key="ev_scale").set_value("per_1000").run()
     assert not at.exception and not at.error
     # sentences are shown as text (Markdown-escaped: indicator names come from uploads)
     bullets = [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown
                if m.value.startswith("- ")]
     assert "47 xã nhân rộng trong 2 đợt (năm 2024 đến năm 2025)" in bullets[0]
-    assert bullets[-1].startswith("- Chỉ số «Vụ việc an ninh trật tự»: sau khi bắt đầu")
-    assert "khoảng tin cậy 95%" in bullets[-1] and "bằng chứng" in bullets[-1]
+    main = next(b for b in bullets if b.startswith("- Chỉ số «Vụ việc an ninh trật tự», các xã "
+                                                   "đã bắt đầu: thay đổi trung bình mỗi tháng "
+                                                   "trong 6 tháng đầu"))
+    assert "(tính trên 1.000 hộ)" in main and "khoảng tin cậy 95%" in main
+    assert "Thiết kế" in main and "bằng chứng" in main.lower()
+    assert "Ước lượng:** thay đổi trung bình mỗi tháng trong 6 tháng đầu" in " ".join(
+        m.value for m in at.markdown)
 
     at.multiselect(key="f_phase").set_value(["pilot"]).run()
     assert not at.exception and not at.error

@@ -461,10 +461,10 @@ def evaluation_slide(db, ctx: Context) -> Slide | None:
         title = "Đánh giá thí điểm và nhân rộng: chưa đủ số tháng để so sánh"
         number, label, sentence = "", "", ""
     caveats = [c for c in _caveats(ctx) if "minh họa" in c] + [
-        "Khoảng tin cậy 95% và mức bằng chứng đi kèm từng con số; dưới 10 xã là bằng chứng "
-        "yếu.",
-        "So sánh mô tả theo nhóm xã (thí điểm, từng đợt nhân rộng); ước lượng tác động dùng "
-        "sai khác kép với các xã chưa bắt đầu làm đối chứng — xem trang Thí điểm và nhân rộng."]
+        "Mỗi ước lượng có hai nhãn riêng: chất lượng thiết kế và mức bằng chứng về tác động; "
+        "dưới 5 xã không tính khoảng tin cậy, chỉ mô tả trước/sau.",
+        "Tác động: thay đổi trung bình mỗi tháng trong 12 tháng đầu so với các xã chưa bắt "
+        "đầu (Callaway–Sant'Anna) — xem trang Thí điểm và nhân rộng."]
     return Slide(key="evaluation", title=title, number=number, number_label=label,
                  sentence=sentence, bullets=bullets, notes=_notes(bullets, caveats),
                  footer=ctx.footer,
