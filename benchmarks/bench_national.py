@@ -451,6 +451,13 @@ def bench_sessions(db_path: Path, sessions: int) -> dict:
 
     from dashboard.web import navigation
 
+    try:    # AppTest in this process opened the file for writing: let the server have it
+        import streamlit as st
+
+        st.cache_resource.clear()
+    except Exception:
+        pass
+    store.close_db(db_path)
     paths = [u for f, _t, u in navigation.built()
              if f in ("overview.py", "map.py", "coverage.py", "models.py", "commune.py")]
     proc, url = start_app(db_path)
@@ -560,8 +567,13 @@ def main(argv=None) -> dict:
                     help="comma list of parts to skip: queries,pages,sessions")
     ap.add_argument("--out")
     ap.add_argument("--workdir")
+    ap.add_argument("--sessions-only", metavar="DB",
+                    help="only the concurrent sessions, on an existing database")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    if args.sessions_only:
+        sess = bench_sessions(Path(args.sessions_only), args.sessions)
+        return {"sessions": sess}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
