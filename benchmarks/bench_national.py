@@ -53,16 +53,18 @@ OTHER_DATE = dt.date(2024, 11, 30)
 # --- 1. imports -------------------------------------------------------------------------------
 
 IMPORT_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from dashboard import ingest, store
 db = store.Database(sys.argv[1])
 t, c = time.perf_counter(), time.process_time()
 r = ingest.import_file(db, sys.argv[2], sys.argv[3])
 wall, cpu = time.perf_counter() - t, time.process_time() - c
 db.close()
+# VmHWM: this process's own peak (ru_maxrss would count the parent's memory at fork)
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
 print(json.dumps({"committed": r.committed, "rows": r.rows_total, "new": r.new,
                   "updated": r.updated, "unchanged": r.unchanged, "wall": wall, "cpu": cpu,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_mb": hwm / 1024,
                   "errors": r.summary_text()[:1500] if not r.committed else ""}))
 """
 
@@ -437,11 +439,25 @@ def _children(pid: int) -> list[int]:
 
 
 def bench_sessions(db_path: Path, sessions: int) -> dict:
-    from conftest import CHROMIUM, CHROMIUM_ARGS, start_app, wait_for_app
+    from conftest import CHROMIUM, CHROMIUM_ARGS, start_app
+
+    def wait_for_app(page, timeout):
+        """The script finished (charts below the fold may stay undrawn in a small window)."""
+        page.wait_for_selector("[data-testid='stMain'] [data-testid='stElementContainer']",
+                               timeout=timeout)
+        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                               timeout=timeout)
     from playwright.sync_api import sync_playwright
 
     from dashboard.web import navigation
 
+    try:    # AppTest in this process opened the file for writing: let the server have it
+        import streamlit as st
+
+        st.cache_resource.clear()
+    except Exception:
+        pass
+    store.close_db(db_path)
     paths = [u for f, _t, u in navigation.built()
              if f in ("overview.py", "map.py", "coverage.py", "models.py", "commune.py")]
     proc, url = start_app(db_path)
@@ -547,11 +563,17 @@ def main(argv=None) -> dict:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--big-file", action="store_true")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: pages,sessions")
+    ap.add_argument("--skip", default="",
+                    help="comma list of parts to skip: queries,pages,sessions")
     ap.add_argument("--out")
     ap.add_argument("--workdir")
+    ap.add_argument("--sessions-only", metavar="DB",
+                    help="only the concurrent sessions, on an existing database")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    if args.sessions_only:
+        sess = bench_sessions(Path(args.sessions_only), args.sessions)
+        return {"sessions": sess}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folder = Path(tmp)
         t = time.perf_counter()
@@ -577,7 +599,7 @@ def main(argv=None) -> dict:
             print(f"import big indicators {r['rows']:,} rows {r['mb']:.0f} MB: wall "
                   f"{r['wall']:.1f} s, CPU {r['cpu']:.1f} s, peak {r['rss_mb']:.0f} MB",
                   flush=True)
-        qrows = bench_queries(db_path, args.repeat)
+        qrows = [] if "queries" in skip else bench_queries(db_path, args.repeat)
         prows = [] if "pages" in skip else bench_pages(db_path, args.repeat)
         sess = None if "sessions" in skip else bench_sessions(db_path, args.sessions)
     text = markdown(args, imports, qrows, prows, sess)

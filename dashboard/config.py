@@ -73,6 +73,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("styled_cells", 250_000, "cells",
             "cells formatted with a Styler (below pandas' styler.render.max_elements)",
             group="web"),
+    Setting("styled_rows", 2000, "rows",
+            "tables up to this many rows keep numeric columns as numbers (exact sorting) "
+            "with a Vietnamese display format; longer tables show the same text, formatted "
+            "once per distinct value", group="web"),
     Setting("xlsx_max_rows", 1_048_575, "rows", "Excel's row limit minus the header row",
             group="output"),
     # -- SQL explorer ---------------------------------------------------------------------

@@ -466,6 +466,7 @@ def _param_text(v, plain: bool = False) -> str:
 
 DISPLAY_ROWS = config.get("display_rows")      # rows drawn in a table; downloads hold every row
 STYLED_CELLS = config.get("styled_cells")      # below pandas' styler.render.max_elements
+STYLED_ROWS = config.get("styled_rows")        # longer tables: numbers sent as text
 PROFILE_COLUMN = "Hồ sơ xã"
 PROFILE_URL = "ho-so-xa"      # url_path of pages/commune.py in navigation.PAGES
 
@@ -564,7 +565,9 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
 def vi_style(df: pd.DataFrame):
     """Display numbers the Vietnamese way (1.234,5) and empty cells as '–'. Numeric columns
     without gaps stay numeric (sorting is exact); Streamlit draws missing cells as "None"
-    whatever a Styler says, so columns with gaps are shown as formatted text.
+    whatever a Styler says, so columns with gaps are shown as formatted text, and so are the
+    numbers of tables longer than STYLED_ROWS (a Styler costs tens of µs per cell; the text
+    is formatted once per distinct value).
     Downloads use the original frame, never this display copy."""
     df = df.copy()
     formats = {}
@@ -587,7 +590,7 @@ def vi_style(df: pd.DataFrame):
         vals = s.dropna().to_numpy(dtype=float)
         digits = 0 if bool(np.all(np.mod(vals[np.isfinite(vals)], 1) == 0)) and \
             bool(np.all(np.isfinite(vals))) else 2
-        if s.isna().any():
+        if s.isna().any() or len(df) > STYLED_ROWS:
             df[col] = fmt.numbers(s.astype(object).where(s.notna(), None), digits)
         else:
             df[col] = s
