@@ -231,10 +231,10 @@ def test_cli_history_and_rollback(demo_copy):
     assert h.returncode == 0
     lines = h.stdout.strip().splitlines()
     assert lines[0].startswith("batch_id,created_at,dataset,file_name")
-    assert len(lines) == 6 and lines[-1].startswith("1,") and ",units,units.csv," in lines[-1]
+    assert len(lines) == 63 and lines[-1].startswith("1,") and ",units,units.csv," in lines[-1]
     refused = run("rollback", "1")
     assert refused.returncode == 1
-    assert "Không thể hoàn tác riêng lô 1" in refused.stdout and "16.857 dòng chỉ số" in \
+    assert "Không thể hoàn tác riêng lô 1" in refused.stdout and "16.649 dòng chỉ số" in \
         refused.stdout and "--cascade" in refused.stdout
     dry = run("rollback", "1", "--cascade", "--dry-run")
     assert dry.returncode == 0 and "Chạy thử" in dry.stdout
@@ -242,9 +242,17 @@ def test_cli_history_and_rollback(demo_copy):
     assert run("rollback", "999").returncode == 1
     done = run("rollback", "1", "--cascade")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Đã hoàn tác lô 5, lô 4, lô 3, lô 2, lô 1" in done.stdout
+    assert "Đã hoàn tác lô 62–1" in done.stdout
     again = run("rollback", "1")
     assert again.returncode == 1 and "đã được hoàn tác" in again.stdout
     d = store.Database(demo_copy)
     assert {t: d.table_count(t) for t in TABLES} == dict.fromkeys(TABLES, 0)
     d.close()
+
+
+def test_batch_lists_join_consecutive_runs():
+    from dashboard.store.history import batch_list
+
+    assert batch_list([3, 2, 4, 7, 9, 10]) == "lô 2–4, lô 7, lô 9, lô 10"
+    assert batch_list([2, 3, 4, 7], newest_first=True) == "lô 7, lô 4–2"
+    assert batch_list([5]) == "lô 5"

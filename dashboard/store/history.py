@@ -40,6 +40,22 @@ ROW_WORDS = {"units": "đơn vị cấp dưới", "cells": "tổ", "models": "m�
 REFERRING = ("units", "cells", "models", "indicators", "boundaries")
 
 
+
+def batch_list(ids, newest_first: bool = False) -> str:
+    """Batch numbers as a user reads them, consecutive runs joined: «lô 2–62, lô 64»."""
+    ids = sorted({int(b) for b in ids})
+    runs: list[list[int]] = []
+    for b in ids:
+        if runs and b == runs[-1][-1] + 1:
+            runs[-1].append(b)
+        else:
+            runs.append([b])
+    if newest_first:
+        runs = [r[::-1] for r in reversed(runs)]
+    return ", ".join(f"lô {r[0]}" if len(r) == 1 else
+                     f"lô {r[0]}–{r[-1]}" if len(r) > 2 else f"lô {r[0]}, lô {r[1]}"
+                     for r in runs)
+
 class RollbackError(Exception):
     """Rollback not possible; the message is Vietnamese."""
 
@@ -72,12 +88,12 @@ class Dependents:
         out = []
         if self.later_same_rows:
             out.append(f"{fmt.number(self.shared_rows)} dòng của lô này đã được lô nhập sau "
-                       "thay đổi tiếp: " + ", ".join(f"lô {b}" for b in self.later_same_rows)
+                       "thay đổi tiếp: " + batch_list(self.later_same_rows)
                        + ".")
         if self.referrers:
             parts = [f"{fmt.number(n)} {ROW_WORDS[d]}" for d, n in self.referrers.items()]
             out.append(_join_words(parts) + " thuộc các đơn vị của lô này" + (
-                " (ghi bởi " + ", ".join(f"lô {b}" for b in self.referrer_batches) + ")"
+                " (ghi bởi " + batch_list(self.referrer_batches) + ")"
                 if self.referrer_batches else "") + ".")
         if self.unbatched:
             parts = [f"{fmt.number(n)} {ROW_WORDS[d]}" for d, n in self.unbatched.items()]
@@ -86,7 +102,7 @@ class Dependents:
         if self.batches:
             out.append(f"Hoàn tác lô {self.batch_id} phải hoàn tác cả "
                        f"{fmt.number(len(self.batches))} lô: "
-                       + ", ".join(f"lô {b}" for b in sorted(self.batches, reverse=True))
+                       + batch_list(self.batches, newest_first=True)
                        + " (mới nhất trước).")
         return out
 
@@ -114,7 +130,7 @@ class RollbackResult:
     dependents: Dependents | None = None
 
     def summary_text(self) -> str:
-        done = ", ".join(f"lô {b}" for b in self.batches)
+        done = batch_list(self.batches, newest_first=True)
         head = ("Chạy thử — chưa thay đổi gì. Sẽ hoàn tác " if self.dry_run
                 else "Đã hoàn tác ")
         return (f"{head}{done}: xóa {fmt.number(self.rows_deleted)} dòng đã thêm, khôi phục "
