@@ -18,7 +18,7 @@ DATASETS = {**{name: f"{history.DATASET_LABELS[name]} — {ds.label}"
                for name, ds in contract.DATASETS.items()},
             **({"boundaries": "Ranh giới — GeoJSON, GeoPackage, Shapefile nén ZIP"}
                if HAS_GEO else {})}
-TABLE_TYPES = ["csv", "xlsx", "xls", "txt", "tsv"]
+TABLE_TYPES = ["csv", "xlsx", "txt", "tsv"]   # .xls (Excel 97-2003) is refused by the reader
 GEO_TYPES = ["geojson", "json", "gpkg", "zip"]
 state = st.session_state
 state.setdefault("data_upload_key", 0)

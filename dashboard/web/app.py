@@ -11,16 +11,24 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web import navigation, ui
+from dashboard.web import navigation, ui, vi_chrome
 
 ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
 
 
 def build_pages() -> list:
     icons = {file: icon for file, _, icon, _ in navigation.PAGES}
-    return [st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
-                    default=(i == 0))
-            for i, (file, title, url) in enumerate(navigation.built())]
+    built = navigation.built()
+    # The home page is served at "/", which frees its own address: a hidden copy answers
+    # /tong-quan (a page's url_path doubles as its id, hence the home page's inner id).
+    pages = [st.Page(f"../pages/{file}", title=title, icon=icons[file],
+                     url_path=f"{url}-home" if i == 0 else url, default=(i == 0))
+             for i, (file, title, url) in enumerate(built)]
+    if built:
+        file, title, url = built[0]
+        pages.append(st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
+                             visibility="hidden"))
+    return pages
 
 
 def main() -> None:
@@ -29,6 +37,7 @@ def main() -> None:
     page = st.navigation(build_pages(), position="sidebar")
     try:
         with st.sidebar:
+            vi_chrome.inject()      # Streamlit's and Plotly's own texts in Vietnamese
             st.caption("Ban Dân vận · " + (ui.province_name() or "chưa có dữ liệu"))
         ui.sidebar_filters()
         page.run()
