@@ -263,7 +263,8 @@ def _short(e: Exception) -> str:
     for prefix in ("Parser Error: ", "Binder Error: ", "Catalog Error: ",
                    "Conversion Error: ", "Invalid Input Error: "):
         msg = msg.replace(prefix, "")
-    return msg[:600]
+    from dashboard.i18n.duckdb_errors import translate  # DuckDB's English in Vietnamese
+    return translate(msg)[:600]
 
 
 # ---------------------------------------------------------------------------------------------
