@@ -60,3 +60,12 @@ def month(value) -> str:
         return "–"
     text = str(value)[:7]
     return f"{text[5:7]}/{text[:4]}"
+
+
+def coordinates(latitude, longitude, digits: int = 4) -> str:
+    """21.3647, 106.27 -> '21,3647° B; 106,2700° Đ' (decimal commas never read as a list)."""
+    if _missing(latitude) or _missing(longitude):
+        return "–"
+    ns = "B" if latitude >= 0 else "N"
+    ew = "Đ" if longitude >= 0 else "T"
+    return (f"{fixed(abs(latitude), digits)}° {ns}; {fixed(abs(longitude), digits)}° {ew}")

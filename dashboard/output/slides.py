@@ -497,16 +497,17 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
     mbf = mbf.iloc[::-1]
     labels = [enum_label(FIELDS, f) for f in mbf["field"]]
     active = [_int(v) for v in mbf["active_models"]]
-    ended = [_int(m) - a for m, a in zip(mbf["models"], active)]
+    started = mbf["models_started"] if "models_started" in mbf else mbf["models"]
+    ended = [_int(m) - a for m, a in zip(started, active)]   # started by as_of, then ended
     fig = go.Figure([
         go.Bar(y=labels, x=active, orientation="h", name="Đang hoạt động",
                marker_color=ACCENT, text=[fmt.number(v) for v in active],
                textposition="inside", insidetextanchor="middle", textfont=dict(size=20),
                hovertemplate="%{y}: %{x} mô hình đang hoạt động<extra></extra>"),
-        go.Bar(y=labels, x=ended, orientation="h", name="Đã kết thúc hoặc chưa bắt đầu",
+        go.Bar(y=labels, x=ended, orientation="h", name="Đã kết thúc",
                marker_color="#cbd5e1", text=[fmt.number(v) if v else "" for v in ended],
                textposition="inside", insidetextanchor="middle", textfont=dict(size=18),
-               hovertemplate="%{y}: %{x} mô hình khác<extra></extra>")])
+               hovertemplate="%{y}: %{x} mô hình đã kết thúc<extra></extra>")])
     _layout(fig, barmode="stack", showlegend=True,
             legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"),
             xaxis=dict(title="Số mô hình", tickformat=",d"), yaxis=dict(automargin=True))
@@ -515,7 +516,8 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
 
 
 def models_slide(ctx: Context, mbf: pd.DataFrame) -> Slide:
-    total = int(mbf["models"].sum())
+    # models as of the date: those started by then (a model started later did not exist yet)
+    total = int((mbf["models_started"] if "models_started" in mbf else mbf["models"]).sum())
     active = int(mbf["active_models"].sum())
     if total == 0:
         return Slide(key="models", title="Chưa có mô hình “Dân vận khéo” trong phạm vi này",
@@ -531,9 +533,11 @@ def models_slide(ctx: Context, mbf: pd.DataFrame) -> Slide:
     spoken = (f"{capitalize(words(active))} trên {words(total)} mô hình đang hoạt động; "
               f"lĩnh vực {top_label} có nhiều nhất với {words(_int(top['active_models']))} "
               f"mô hình.")
-    numbers = [f"Mô hình đang hoạt động: {fmt.number(active)}/{fmt.number(total)}"] + [
+    numbers = [f"Mô hình đang hoạt động: {fmt.number(active)}/{fmt.number(total)} mô hình đã "
+               f"bắt đầu đến ngày {fmt.date(ctx.as_of)}"] + [
         f"{enum_label(FIELDS, r.field)}: {fmt.number(r.active_models)} đang hoạt động / "
-        f"{fmt.number(r.models)} mô hình" for r in mbf.itertuples()]
+        f"{fmt.number(getattr(r, 'models_started', r.models))} mô hình đã bắt đầu"
+        for r in mbf.itertuples()]
     caveats = [c for c in _caveats(ctx) if "minh họa" in c] + [
         f"Đang hoạt động: đã bắt đầu và chưa kết thúc tính đến {fmt.date(ctx.as_of)}.",
         "Khi chọn xã: gồm mô hình của xã và của thôn thuộc xã; khi xem toàn tỉnh: gồm cả mô "

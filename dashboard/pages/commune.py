@@ -74,7 +74,8 @@ with c[1]:
               f"{fmt.number(p.villages_with_cells)} / {fmt.number(p.villages)}")
 with c[2]:
     st.metric("Mô hình đang hoạt động",
-              f"{fmt.number(p.active_models)} / {fmt.number(p.models)}")
+              f"{fmt.number(p.active_models)} / {fmt.number(p.models_started)}",
+              help="Đang hoạt động / đã bắt đầu đến ngày đã chọn")
 with c[3]:
     st.metric("Giai đoạn", ui.PHASE_LABELS.get(p.phase, p.phase),
               help="Thí điểm nếu xã có tổ thí điểm; nhân rộng nếu chỉ có tổ nhân rộng")

@@ -3,6 +3,7 @@ gaps, and the planner of new cells."""
 import streamlit as st
 
 from dashboard.analysis import planner
+from dashboard.analysis.search import units_matching
 from dashboard.i18n import fmt
 from dashboard.output import maps
 from dashboard.web import ui
@@ -56,7 +57,8 @@ k[2].metric("Độ phủ", fmt.percent(100 * cov / hh if hh else 0))
 k[3].metric("Thôn, tổ dân phố chưa có tổ", fmt.number(len(planner.villages_without_cells(villages))))
 k[4].metric("Tổ đang hoạt động", fmt.number(len(cells)))
 
-LABELS = {**ui.COMMON_LABELS, "target_households": "Hộ cần phủ theo mục tiêu",
+LABELS = {**ui.COMMON_LABELS, "parent_code": "Mã xã", "parent_name": "Xã, phường",
+          "target_households": "Hộ cần phủ theo mục tiêu",
           "shortfall_households": "Hộ còn thiếu", "new_cells": "Số tổ cần thành lập thêm",
           "priority": "Thứ tự ưu tiên", "villages": "Số thôn",
           "villages_needing_cells": "Thôn cần thêm tổ", "cell_id": "Mã tổ",
@@ -67,15 +69,9 @@ LABELS = {**ui.COMMON_LABELS, "target_households": "Hộ cần phủ theo mục 
           "reason": "Lý do cần kiểm tra", "excess_households": "Số hộ vượt"}
 
 
-def search(df, key: str, label: str = "Tìm theo tên hoặc mã"):
-    q = st.text_input(label, ui.url_value(key, ""), key=key,
-                      placeholder="ví dụ: Đa Mai").strip().lower()
-    if not q:
-        return df
-    from dashboard.i18n.text import fold_words
-    needle = fold_words(q)
-    hay = (df["unit_code"].astype(str) + " " + df["unit_name"].astype(str)).map(fold_words)
-    return df[hay.str.contains(needle, regex=False)]
+def search(df, key: str, label: str = "Tìm theo tên hoặc mã (không cần gõ dấu)"):
+    q = st.text_input(label, ui.url_value(key, ""), key=key, placeholder="ví dụ: da mai")
+    return units_matching(df, q)
 
 
 # bound to the URL (?muc=…) and lazy: only the selected tab's tables are built
@@ -85,9 +81,9 @@ tabs = st.tabs(["Theo xã, phường", "Theo thôn, tổ dân phố", "Phân b�
 with tabs[0]:
     if tabs[0].open:   # only the selected tab runs
         shown = search(communes, "cov_q_communes")
-        ui.table(shown, key="cov_communes", query="coverage_by_unit",
-                 params={"level": "commune", **params}, title="Độ phủ theo xã, phường",
-                 labels=LABELS, commune_link="unit_code")
+        ui.table(shown.drop(columns=["parent_code", "parent_name"]), key="cov_communes",
+                 query="coverage_by_unit", params={"level": "commune", **params},
+                 title="Độ phủ theo xã, phường", labels=LABELS, commune_link="unit_code")
 
 with tabs[1]:
     if tabs[1].open:   # only the selected tab runs
@@ -187,7 +183,8 @@ with tabs[4]:
                  key="plan_communes", query="coverage_by_unit", params={"level": "commune", **params},
                  title="Kế hoạch bổ sung tổ theo xã", labels=LABELS, commune_link="unit_code")
         st.subheader("Theo thôn, tổ dân phố")
-        ui.table(vplan[["priority", "unit_code", "unit_name", "parent_code", "households",
+        ui.table(vplan[["priority", "unit_code", "unit_name", "parent_code", "parent_name",
+                        "households",
                         "households_covered", "uncovered_households", "coverage_pct", "cells",
                         "target_households", "shortfall_households", "new_cells"]],
                  key="plan_villages", query="coverage_by_unit", params={"level": "village", **params},

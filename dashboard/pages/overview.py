@@ -29,7 +29,8 @@ with c[2]:
     ui.metric("Thành viên", kpi.members)
 with c[3]:
     ui.metric("Mô hình đang hoạt động", kpi.active_models,
-              help=f"Trên tổng số {fmt.number(kpi.models)} mô hình đã đăng ký")
+              help=f"Trên {fmt.number(kpi.models_started)} mô hình đã bắt đầu đến ngày "
+                   f"{fmt.date(f['as_of'])} (không tính mô hình bắt đầu sau ngày đó)")
 c = st.columns(4)
 with c[0]:
     ui.metric("Hộ chưa có tổ phụ trách", kpi.households - kpi.households_covered)
@@ -61,9 +62,10 @@ with right:
     st.subheader("Mô hình theo lĩnh vực")
     mf = ui.run_query("models_by_field", **params)
     mf["Lĩnh vực"] = mf.field.map(ui.field_label)
-    long = mf.melt(id_vars="Lĩnh vực", value_vars=["models", "active_models"],
+    long = mf.melt(id_vars="Lĩnh vực", value_vars=["models_started", "active_models"],
                    var_name="loai", value_name="Số mô hình")
-    long["loai"] = long.loai.map({"models": "Đã đăng ký", "active_models": "Đang hoạt động"})
+    long["loai"] = long.loai.map({"models_started": "Đã bắt đầu đến ngày này",
+                                  "active_models": "Đang hoạt động"})
     fig = px.bar(long, y="Lĩnh vực", x="Số mô hình", color="loai", barmode="group",
                  orientation="h", labels={"loai": ""}, text="Số mô hình",
                  color_discrete_sequence=["#c9c9c9", "#B3261E"])

@@ -19,6 +19,7 @@ from dashboard import config, contract, store
 from dashboard.i18n import fmt
 from dashboard.output import exports
 from dashboard.store import queries
+from dashboard.web import urlstate
 
 LOG = logging.getLogger("dashboard")
 FILTER_KEY = "_filters"
@@ -109,12 +110,7 @@ def sidebar_filters() -> dict:
 
 
 def _sync_url(values: dict) -> None:
-    for k, v in values.items():
-        if v is None:
-            if k in st.query_params:
-                del st.query_params[k]
-        elif st.query_params.get(k) != v:
-            st.query_params[k] = v
+    urlstate.sync_params(st.query_params, values)
 
 
 def filters() -> dict:
@@ -134,56 +130,23 @@ def filter_caption(f: dict | None = None) -> str:
 
 
 def url_value(key: str, default, allowed=None):
-    """A widget's initial value from the URL (?key=…), else default; cast to default's type.
-    Pass it as the widget's value/default/index so a shared link restores the view."""
-    raw = st.query_params.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        if isinstance(default, bool):
-            value = raw.lower() in ("1", "true", "yes", "co")
-        elif isinstance(default, int):
-            value = int(float(raw))
-        elif isinstance(default, float):
-            value = float(raw)
-        elif isinstance(default, tuple):       # ranges, e.g. (5, 8) <-> "5,8"
-            value = tuple(type(default[0])(v) for v in raw.split(","))
-            if len(value) != len(default):
-                return default
-        elif isinstance(default, list):
-            value = [v for v in raw.split(",") if v]
-        else:
-            value = raw
-    except ValueError:
-        return default
-    if allowed is not None:
-        if isinstance(value, list):
-            value = [v for v in value if v in allowed]
-        elif value not in allowed:
-            return default
-    return value
+    """A widget's initial value from the URL (see web/urlstate.url_value)."""
+    return urlstate.url_value(st.query_params, key, default, allowed)
 
 
 def keep_in_url(**defaults) -> None:
-    """After the widgets ran: write each widget's value (session state under the same key)
-    to the URL when it differs from its default, and drop it from the URL otherwise."""
-    values = {}
-    for key, default in defaults.items():
-        if key not in st.session_state:     # widget not drawn this run (e.g. another tab)
-            continue
-        value = st.session_state[key]
-        if isinstance(value, bool):
-            values[key] = None if value == default else ("1" if value else "0")
-        else:
-            values[key] = None if value == default else value
-    sync_params(**values)
+    """Widget values that differ from their defaults into the URL (web/urlstate)."""
+    urlstate.keep_in_url(st.query_params, st.session_state, defaults)
 
 
 def sync_params(**values) -> None:
     """Keep a page's own selections in the URL (None removes the parameter)."""
-    _sync_url({k: (None if v in (None, "", []) else
-                   ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
-               for k, v in values.items()})
+    urlstate.sync_params(st.query_params, values)
+
+
+def seed_from_url(key: str, multi: bool = False, default=None, allowed=None, cast=str) -> None:
+    """Widget state starts from the URL (so a link restores the view), else from default."""
+    urlstate.seed_widget(st.session_state, st.query_params, key, multi, default, allowed, cast)
 
 
 COPY_LINK_HTML = """
@@ -327,6 +290,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
     At most max_rows (default DISPLAY_ROWS) rows are drawn; downloads hold every row.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
+    df = with_parent_names(df)
     shown = df.rename(columns=labels or {})
     # pandas' Styler refuses more than 262,144 cells: keep rows × columns under that
     cap = min(max_rows or DISPLAY_ROWS, STYLED_CELLS // max(1, len(shown.columns) + 1))
@@ -337,16 +301,33 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
                       [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
                        for c in df[commune_link].head(cap)])
+        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
+            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
-        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
-            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
     st.dataframe(vi_style(linked), hide_index=True, width="stretch", column_config=config, **kw)
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)
+
+
+def with_parent_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A unit's parent name right beside its parent code (which 'Khu phố 4'? the commune's)."""
+    if "parent_code" in df.columns and "parent_name" in df.columns:
+        cols = [c for c in df.columns if c != "parent_name"]
+        cols.insert(cols.index("parent_code") + 1, "parent_name")
+        return df[cols]
+    return df
+
+
+def column_digits(s: pd.Series) -> int:
+    """One number of decimals per column: 0 for whole numbers, else 1 (2 below 1)."""
+    vals = pd.to_numeric(s, errors="coerce").dropna()
+    if vals.empty or (vals % 1 == 0).all():
+        return 0
+    return 2 if vals.abs().max() < 1 else 1
 
 
 def vi_style(df: pd.DataFrame):
@@ -372,12 +353,12 @@ def vi_style(df: pd.DataFrame):
             continue
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             continue
-        digits = 0 if s.dropna().apply(lambda v: float(v).is_integer()).all() else 2
+        digits = column_digits(s)
         if s.isna().any():
-            df[col] = ["–" if pd.isna(v) else fmt.number(v, digits) for v in s]
+            df[col] = ["–" if pd.isna(v) else fmt.fixed(v, digits) for v in s]
         else:
             df[col] = s
-            formats[col] = (lambda v, d=digits: fmt.number(v, d))
+            formats[col] = (lambda v, d=digits: fmt.fixed(v, d))
     return df.style.format(formats) if formats else df
 
 
@@ -389,6 +370,7 @@ def number_column(label: str, digits: int = 0, pct: bool = False):
 
 COMMON_LABELS = {
     "unit_code": "Mã", "unit_name": "Tên", "parent_code": "Mã cấp trên",
+    "parent_name": "Tên đơn vị cấp trên",
     "households": "Số hộ", "cells": "Số tổ", "members": "Thành viên",
     "households_covered": "Hộ được phụ trách", "coverage_pct": "Độ phủ (%)",
     "uncovered_households": "Hộ chưa có tổ", "households_per_cell": "Hộ/tổ",
