@@ -9,8 +9,9 @@ import streamlit as st
 
 from dashboard import contract
 from dashboard.analysis import evaluation
+from dashboard.analysis.search import commune_option_label
 from dashboard.i18n import fmt
-from dashboard.web import ui
+from dashboard.web import ui, urlstate
 
 f = ui.filters()
 as_of = f["as_of"]
@@ -24,15 +25,20 @@ if communes.empty:
     st.stop()
 names = dict(zip(communes.commune_code, communes.commune_name))
 wanted = st.query_params.get("commune")
-if st.session_state.get("_profile_url") != wanted:
-    # arrived by a link (or the URL changed): the URL decides
-    st.session_state["profile_commune"] = wanted if wanted in names else None
+# a link decides; else the commune chosen in the sidebar filter, and it follows the filter
+sidebar = (tuple(f.get("chosen") or ()), tuple(f.get("communes") or ()))
+moved = st.session_state.get("_profile_filter", sidebar) != sidebar
+default, options = urlstate.profile_commune(None if moved else wanted, list(names),
+                                            f.get("chosen"), f.get("communes"))
+if moved or st.session_state.get("_profile_url") != wanted:
+    st.session_state["profile_commune"] = default
     st.session_state["_profile_url"] = wanted
+st.session_state["_profile_filter"] = sidebar
 if wanted and wanted not in names:
     st.warning(f"Không có xã mã «{wanted}» trong dữ liệu; hãy chọn một xã trong danh sách.")
 
-code = st.selectbox("Chọn xã, phường", list(names), key="profile_commune",
-                    format_func=lambda c: f"{names[c]} ({c})",
+code = st.selectbox("Chọn xã, phường", options, key="profile_commune",
+                    format_func=lambda c: commune_option_label(c, names[c]),
                     placeholder="Gõ tên hoặc mã xã để tìm…")
 if code is not None or wanted in names:
     ui.sync_params(commune=code)

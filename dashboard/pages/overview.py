@@ -79,20 +79,24 @@ top, bottom = overview.top_bottom(cov, n=10)
 without = cov[cov.cells == 0]
 if len(without):
     st.markdown(f"**{fmt.number(len(without))} xã chưa có tổ nào** "
-                f"({fmt.number(without.households.sum())} hộ): "
-                + ", ".join(without.sort_values("households", ascending=False).unit_name))
+                f"({fmt.number(without.households.sum())} hộ):")
+    st.text(", ".join(without.sort_values("households", ascending=False).unit_name))
 l2, r2 = st.columns(2)
 for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top"),
                                (r2, bottom, "10 xã độ phủ thấp nhất (trong các xã đã có tổ)",
                                 "bottom")):
     with col:
         st.markdown(f"**{title}**")
+        if frame.empty:        # a message, never an empty chart with a meaningless axis
+            st.info(f"Chưa có xã nào có tổ đang hoạt động tính đến {fmt.date(f['as_of'])}.")
+            continue
         fig = px.bar(frame, x="coverage_pct", y="unit_name", orientation="h",
                      text=frame.coverage_pct.map(fmt.percent),
                      labels={"coverage_pct": "Độ phủ (%)", "unit_name": ""},
                      color_discrete_sequence=["#B3261E" if key == "top" else "#7f7f7f"])
         fig.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(range=[0, 105]))
         ui.chart(fig, f"cov_{key}", height=380)
-ui.table(cov, key="cov_table", query="coverage_by_unit",
+ui.table(cov.drop(columns=["parent_code", "parent_name"]), key="cov_table",
+         query="coverage_by_unit",
          params={"level": "commune", **params}, title="Độ phủ theo xã",
          labels=ui.COMMON_LABELS, commune_link="unit_code")

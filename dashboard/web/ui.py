@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import config, contract, store
+from dashboard.analysis.search import commune_option_label
 from dashboard.i18n import fmt
 from dashboard.output import exports
 from dashboard.store import queries
@@ -91,8 +92,9 @@ def sidebar_filters() -> dict:
                                 placeholder="Tất cả giai đoạn")
         chosen = st.multiselect("Xã, phường", list(names),
                                 default=[c for c in _param_list("communes") if c in names],
-                                format_func=lambda c: f"{names.get(c, c)} ({c})",
-                                key="f_communes", placeholder="Tất cả xã, phường")
+                                format_func=lambda c: commune_option_label(c, names.get(c)),
+                                key="f_communes", placeholder="Tất cả xã, phường",
+                                help="Gõ tên có dấu hoặc không dấu, hoặc mã xã để tìm")
     # effective commune list for queries: the chosen communes, narrowed by phase
     effective = None
     if chosen or phases:

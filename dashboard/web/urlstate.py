@@ -239,3 +239,21 @@ def keep_in_url(query_params, session_state, defaults: Mapping[str, object]) -> 
         else:
             values[key] = None if value == default else value
     sync_params(query_params, values)
+
+
+def profile_commune(wanted: str | None, available: list[str], chosen: list[str] | None,
+                    effective: list[str] | None) -> tuple[str | None, list[str]]:
+    """Which commune Hồ sơ xã opens, and the choices it offers.
+
+    A link (?commune=…) decides when it names a known commune; else the first commune chosen
+    in the sidebar filter that the filter keeps (phase narrowing applied); else the first of
+    the filtered communes when only a phase is chosen; else none (the page asks). With a
+    sidebar filter, its communes come first in the choices."""
+    known = set(available)
+    scope = [c for c in (effective or []) if c in known]
+    first = [c for c in (chosen or []) if c in scope] or scope
+    options = first + [c for c in scope if c not in first]
+    options += [c for c in available if c not in set(options)]
+    if wanted in known:
+        return wanted, options
+    return (first[0] if first else None), options
