@@ -30,14 +30,14 @@ sidebar = (tuple(f.get("chosen") or ()), tuple(f.get("communes") or ()))
 moved = st.session_state.get("_profile_filter", sidebar) != sidebar
 default, options = urlstate.profile_commune(None if moved else wanted, list(names),
                                             f.get("chosen"), f.get("communes"))
-if moved or st.session_state.get("_profile_url") != wanted:
+if moved or st.session_state.get("_profile_url", "-") != wanted:
     st.session_state["profile_commune"] = default
     st.session_state["_profile_url"] = wanted
 st.session_state["_profile_filter"] = sidebar
 if wanted and wanted not in names:
     st.warning(f"Không có xã mã «{wanted}» trong dữ liệu; hãy chọn một xã trong danh sách.")
 
-code = st.selectbox("Chọn xã, phường", options, key="profile_commune",
+code = st.selectbox("Chọn xã, phường", options, key="profile_commune", index=None,
                     format_func=lambda c: commune_option_label(c, names[c]),
                     placeholder="Gõ tên hoặc mã xã để tìm…")
 if code is not None or wanted in names:
