@@ -80,3 +80,32 @@ def test_profile_links_are_labelled(monkeypatch):
 def test_coordinates_read_as_two_numbers():
     assert fmt.coordinates(21.3647, 106.27) == "21,3647° B; 106,2700° Đ"
     assert fmt.coordinates(None, 106.27) == "–"
+
+
+def test_contract_codes_are_shown_by_their_labels():
+    from dashboard.web import ui
+
+    df = pd.DataFrame({"unit_level": ["village", "commune"], "phase": ["pilot", "rollout"],
+                       "field": ["economy", None], "households": [1, 2]})
+    out = ui.with_enum_labels(df)
+    assert out["unit_level"].tolist() == ["Thôn", "Xã"]
+    assert out["phase"].tolist() == ["Thí điểm", "Nhân rộng"]
+    assert out["field"].tolist()[0] == "Kinh tế" and pd.isna(out["field"].tolist()[1])
+    assert df["unit_level"].tolist() == ["village", "commune"]     # the data is not changed
+
+
+def test_coverage_tables_show_names_not_codes(demo_copy, monkeypatch):
+    from conftest import run_page
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = run_page("../pages/coverage.py", muc="Theo thôn, tổ dân phố", as_of="2025-06-30")
+    table = at.dataframe[0].value
+    assert {"Mã xã", "Xã, phường", "Hồ sơ xã"} <= set(table.columns)
+    cols = list(table.columns)
+    assert cols.index("Xã, phường") == cols.index("Mã xã") + 1
+    assert table["Xã, phường"].str.startswith(("Xã ", "Phường ")).all()
+    at = run_page("../pages/coverage.py", muc="Khoảng trống", as_of="2025-06-30")
+    for df in (d.value for d in at.dataframe):
+        for col in ("Cấp", "Giai đoạn"):
+            if col in df.columns:
+                assert not df[col].isin(["village", "commune", "pilot", "rollout"]).any()

@@ -292,7 +292,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
     At most max_rows (default DISPLAY_ROWS) rows are drawn; downloads hold every row.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
-    df = with_parent_names(df)
+    df = with_enum_labels(with_parent_names(df))
     shown = df.rename(columns=labels or {})
     # pandas' Styler refuses more than 262,144 cells: keep rows × columns under that
     cap = min(max_rows or DISPLAY_ROWS, STYLED_CELLS // max(1, len(shown.columns) + 1))
@@ -322,6 +322,26 @@ def with_parent_names(df: pd.DataFrame) -> pd.DataFrame:
         cols.insert(cols.index("parent_code") + 1, "parent_name")
         return df[cols]
     return df
+
+
+ENUM_COLUMNS = {"level": contract.LEVELS, "unit_level": contract.LEVELS,
+                "origin_level": contract.LEVELS, "recognized_level": contract.RECOGNIZED_LEVELS,
+                "field": contract.FIELDS}
+
+
+def with_enum_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Contract codes (village, pilot, economy…) shown by their Vietnamese labels."""
+    out = df
+    for col in df.columns:
+        enum = ENUM_COLUMNS.get(col)
+        if enum is None and col == "phase":
+            out = out if out is not df else df.copy()
+            out[col] = df[col].map(lambda v: PHASE_LABELS.get(v, v))
+        elif enum is not None and not pd.api.types.is_numeric_dtype(df[col]):
+            out = out if out is not df else df.copy()
+            out[col] = df[col].map(lambda v, e=enum: contract.enum_label(e, v)
+                                   if isinstance(v, str) else v)
+    return out
 
 
 def column_digits(s: pd.Series) -> int:
