@@ -109,3 +109,13 @@ def test_coverage_tables_show_names_not_codes(demo_copy, monkeypatch):
         for col in ("Cấp", "Giai đoạn"):
             if col in df.columns:
                 assert not df[col].isin(["village", "commune", "pilot", "rollout"]).any()
+
+
+@pytest.mark.parametrize("tab", ["Theo xã, phường", "Theo thôn, tổ dân phố", "Phân bố",
+                                 "Khoảng trống", "Kế hoạch bổ sung tổ"])
+def test_every_coverage_tab_builds(demo_copy, monkeypatch, tab):
+    from conftest import run_page
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    at = run_page("../pages/coverage.py", muc=tab, as_of="2025-06-30")
+    assert not at.exception and (at.dataframe or at.get("plotly_chart"))
