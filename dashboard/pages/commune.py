@@ -4,13 +4,12 @@ The commune comes from the URL (?commune=<code>), so a link from any table or ma
 every figure comes from the queries/profile_*.sql named queries.
 """
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboard import contract
 from dashboard.analysis import evaluation
 from dashboard.analysis.search import commune_option_label
 from dashboard.i18n import fmt
+from dashboard.web import commune_view as view
 from dashboard.web import ui, urlstate
 
 f = ui.filters()
@@ -99,72 +98,8 @@ if pd.notna(p.households_per_cell):
 st.markdown(" · ".join(facts))
 ui.sql_expander("profile_commune", params, key="pc_summary")
 
-labels_cells = {c.name: c.label for c in contract.CELLS.columns}
-labels_models = {c.name: c.label for c in contract.MODELS.columns}
-date_cfg = {"format": "DD/MM/YYYY"}
-
-t_v, t_c, t_m, t_i = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
-                              "Chỉ số theo thời gian"], key="muc", bind="query-params")
-with t_v:
-    villages = ui.run_query("profile_villages", **params)
-    if villages.empty:
-        st.info("Xã chưa có thôn, tổ dân phố trong dữ liệu; số hộ lấy theo số hộ của xã.")
-    else:
-        fig = px.bar(villages, x="unit_name", y=["households_covered", "uncovered_households"],
-                     labels={"unit_name": "", "value": "Số hộ", "variable": ""},
-                     color_discrete_sequence=["#B3261E", "#d9d9d9"])
-        fig.for_each_trace(lambda t: t.update(name={
-            "households_covered": "Hộ được tổ phụ trách",
-            "uncovered_households": "Hộ chưa có tổ"}[t.name]))
-        fig.update_layout(legend=dict(orientation="h", y=1.12), barmode="stack")
-        ui.chart(fig, "pc_villages_chart", height=360)
-        ui.table(villages, key="pc_villages", query="profile_villages", params=params,
-                 title=f"Thôn, tổ dân phố — {p.commune_name}",
-                 labels={**ui.COMMON_LABELS, "unit_name": "Thôn, tổ dân phố",
-                         "population": "Nhân khẩu"},
-                 column_config={"Độ phủ (%)": ui.number_column("Độ phủ (%)", pct=True)})
-with t_c:
-    cells = ui.run_query("profile_cells", **params)
-    if cells.empty:
-        st.info("Xã chưa có tổ nào được thành lập đến ngày đã chọn.")
-    else:
-        shown = cells.assign(phase=cells.phase.map(lambda v: ui.PHASE_LABELS.get(v, v)))
-        ui.table(shown, key="pc_cells", query="profile_cells", params=params,
-                 title=f"Các tổ — {p.commune_name}",
-                 labels={**labels_cells, "unit_name": "Thôn/xã", "active": "Đang hoạt động"},
-                 column_config={
-                     "Ngày thành lập": st.column_config.DateColumn(**date_cfg),
-                     "Ngày giải thể": st.column_config.DateColumn(**date_cfg)})
-with t_m:
-    models = ui.run_query("profile_models", **params)
-    if models.empty:
-        st.info("Xã chưa có mô hình nào.")
-    else:
-        shown = models.assign(
-            field=models.field.map(ui.field_label),
-            level=models.level.map(lambda v: contract.enum_label(contract.LEVELS, v)),
-            recognized_level=models.recognized_level.map(
-                lambda v: contract.enum_label(contract.LEVELS, v) if isinstance(v, str)
-                else ""))
-        ui.table(shown, key="pc_models", query="profile_models", params=params,
-                 title=f"Mô hình — {p.commune_name}",
-                 labels={**labels_models, "unit_name": "Tên đơn vị",
-                         "active": "Đang hoạt động"},
-                 column_config={
-                     "Ngày bắt đầu": st.column_config.DateColumn(**date_cfg),
-                     "Ngày kết thúc": st.column_config.DateColumn(**date_cfg)})
-with t_i:
-    ind = ui.run_query("profile_indicators", **params)
-    if ind.empty:
-        st.info("Xã chưa có số liệu chỉ số kết quả.")
-    else:
-        shown = ind.assign(indicator=ind.indicator.map(contract.indicator_label))
-        fig = px.line(shown, x="period", y="value", color="indicator", markers=True,
-                      labels={"period": "Tháng", "value": "Giá trị", "indicator": ""})
-        fig.update_layout(legend=dict(orientation="h", y=1.15))
-        ui.chart(fig, "pc_ind_chart", "profile_indicators", params, height=400)
-        wide = shown.pivot_table(index="period", columns="indicator", values="value",
-                                 aggfunc="sum").reset_index().rename(columns={"period": "Tháng"})
-        wide.columns.name = None
-        ui.table(wide.sort_values("Tháng", ascending=False), key="pc_ind",
-                 query="profile_indicators", params=params, title=f"Chỉ số theo tháng — {p.commune_name}")
+tabs = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
+                "Chỉ số theo thời gian"], key="muc", bind="query-params")
+for tab, draw in zip(tabs, (view.villages, view.cells, view.models, view.indicators)):
+    with tab:
+        draw(params, p.commune_name)
