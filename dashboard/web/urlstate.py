@@ -1,7 +1,10 @@
 """Page state <-> URL query parameters, so a link reopens exactly the same view.
 
-Pure helpers (no Streamlit): pages read `st.query_params` into typed state with `decode()`
-and write their state back with `encode()`; `share_url()` builds the link to copy.
+The one URL-state module. Pure helpers (no Streamlit import): pages read `st.query_params`
+into typed state with `decode()` and write their state back with `encode()`; `share_url()`
+builds the link to copy; `url_value`, `seed_widget`, `sync_params`, `keep_in_url` and
+`write_repeated` tie widgets to the URL (web/ui.py passes st.query_params and
+st.session_state); `profile_commune` decides which commune Hồ sơ xã opens.
 
 Encoding: dates ISO (`2025-06-30`), lists comma-joined (`communes=25111,25114`), booleans
 `1`/`0`, numbers as plain text; empty values (None, "", []) are left out of the URL.
