@@ -51,7 +51,10 @@ slideshow.slide(s)
 
 stem = pack.file_name(f["as_of"], "").rstrip(".")
 with st.container(key="present_bar"):
-    nav = st.columns([0.8, 0.9, 0.6, 0.9, 0.8, 1.15, 0.7, 0.95, 0.95, 1.35, 1.15])
+    if full:      # one row across the screen
+        nav = st.columns([0.8, 0.9, 0.6, 0.9, 0.8, 1.15, 0.7, 0.95, 0.95, 1.35, 1.15])
+    else:         # beside the sidebar: navigation, then the actions
+        nav = st.columns([1, 1, 0.7, 1, 1, 2.3])[:5] + st.columns([1.3, 0.8, 1.1, 1, 1.5, 1.3])
     nav[0].button("Đầu", icon=":material/first_page:", key="present_first",
                   help="Trang đầu (Home)", on_click=go, args=(1,), disabled=index == 1,
                   width="stretch")
