@@ -203,8 +203,9 @@ def test_slide_list_titles_numbers_and_words(deck):
     models = by["models"]
     assert models.title == ("2 mô hình “Dân vận khéo” đang hoạt động, nhiều nhất lĩnh vực "
                             "Kinh tế (1)")
-    assert models.sentence.startswith("2 trên 4 mô hình đang hoạt động")
-    assert models.spoken.startswith("Hai trên bốn mô hình đang hoạt động")
+    # of the models started by 30/06/2025 (the fourth starts later: it did not exist yet)
+    assert models.sentence.startswith("2 trên 3 mô hình đang hoạt động")
+    assert models.spoken.startswith("Hai trên ba mô hình đang hoạt động")
     # no number in words on any slide: only in its notes
     for s in deck:
         shown = " ".join([s.title, s.number, s.number_label, s.sentence, *s.bullets,

@@ -52,7 +52,7 @@ slideshow.slide(s)
 stem = pack.file_name(f["as_of"], "").rstrip(".")
 with st.container(key="present_bar"):
     if full:      # one row across the screen
-        nav = st.columns([0.8, 0.9, 0.6, 0.9, 0.8, 1.15, 0.7, 0.95, 0.95, 1.35, 1.15])
+        nav = st.columns([0.75, 0.85, 0.55, 0.8, 0.75, 1.15, 0.7, 0.95, 1.15, 1.3, 1.55])
     else:         # beside the sidebar: navigation, then the actions
         nav = st.columns([1, 1, 0.7, 1, 1, 2.3])[:5] + st.columns([1.3, 0.8, 1.1, 1, 1.5, 1.3])
     nav[0].button("Đầu", icon=":material/first_page:", key="present_first",
@@ -91,7 +91,7 @@ with st.container(key="present_bar"):
     with nav[9]:
         ui.copy_link_button("present")
     if full:
-        nav[10].button("Thoát", icon=":material/close_fullscreen:", key="present_exit",
+        nav[10].button("Thoát trình chiếu", icon=":material/close_fullscreen:", key="present_exit",
                        on_click=set_full, args=(False,),
                        help="Thoát trình chiếu: hiện lại thanh bên và bộ lọc (Esc)",
                        width="stretch")

@@ -171,7 +171,7 @@ def slide(s) -> None:
                 st.html(f'<ul class="dv-bullets">{items}</ul>')
             if s.figure is not None:
                 _figure(s, CHART_HEIGHT)
-    st.html(f'<div class="dv-footer">{esc(s.footer)}</div>')
+    st.html(f'<div class="dv-footer">Trình chiếu · {esc(s.footer)}</div>')
 
 
 def notes_text(s) -> str:
