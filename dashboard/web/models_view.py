@@ -286,9 +286,8 @@ def spread(df: pd.DataFrame, f: dict, params: dict) -> None:
     if reps.empty:
         st.info("Chưa có mô hình nào được từ hai xã, phường trở lên áp dụng.")
         return
-    st.caption(f"{fmt.number(len(reps))} mô hình được từ hai xã, phường trở lên áp dụng; nhiều "
-               f"nhất: «{reps.iloc[0]['model_name']}» ở {fmt.number(reps.iloc[0]['communes'])} "
-               "xã, phường.")
+    st.caption(f"{fmt.number(len(reps))} mô hình được từ hai xã, phường trở lên áp dụng; mô "
+               f"hình lan rộng nhất có ở {fmt.number(reps.iloc[0]['communes'])} xã, phường.")
     shown = mr.replications_display(reps)
     st.dataframe(ui.vi_style(shown), hide_index=True, width="stretch",
                  height=min(480, 40 + 35 * len(shown)),
