@@ -160,3 +160,26 @@ def test_browser_deep_link(app_server, browser_page, demo_db):
     assert f"{int(p.cells_ever)}" in body
     assert page.get_by_text("Xem SQL — profile_villages").count() == 1
     assert not page.external_requests
+
+
+def test_page_opens_the_commune_chosen_in_the_sidebar(open_page):
+    """No link: the first commune chosen in the shared filter, not the first by code; and
+    the profile follows when the filter changes."""
+    at = open_page(communes="09999,07228", as_of="2025-06-30")
+    assert at.selectbox(key="profile_commune").value == "09999"
+    # the filter's communes first, labelled with and without diacritics
+    assert at.selectbox(key="profile_commune").options[:2] == [
+        "Xã Trống (09999) · Xa Trong", "Phường Đa Mai (07228) · Phuong Da Mai"]
+    at.multiselect(key="f_communes").set_value(["07228"]).run()
+    assert not at.exception
+    assert at.selectbox(key="profile_commune").value == "07228"
+    assert at.query_params["commune"] in ("07228", ["07228"])
+    # a link still decides over the filter
+    at = open_page(communes="09999", commune="07228", as_of="2025-06-30")
+    assert at.selectbox(key="profile_commune").value == "07228"
+
+
+def test_page_without_link_or_filter_asks(open_page):
+    at = open_page(as_of="2025-06-30")
+    assert at.selectbox(key="profile_commune").value is None
+    assert any("Chọn một xã" in i.value for i in at.info)

@@ -13,12 +13,12 @@ def test_classify_legend_is_vietnamese():
     values = pd.Series([0, 0, 1200.5, 3000, 4500, None])
     m = maps.Metric("x", "Số hộ", "integer", False)
     c = maps.classify(values, "equal_interval", 3, m)
-    # equal interval over 0..4500: bounds 1500, 3000, 4500
-    assert c.bins == [1500.0, 3000.0, 4500.0]
-    assert c.order == ["0 – 1.201", "3.000", "4.500", maps.NO_DATA]
-    assert list(c.labels) == ["0 – 1.201", "0 – 1.201", "0 – 1.201", "3.000", "4.500",
-                              maps.NO_DATA]
-    assert c.counts == {"0 – 1.201": 3, "3.000": 1, "4.500": 1, maps.NO_DATA: 1}
+    # 0 is a class of its own; equal interval over the other values 1200,5..4500
+    assert c.bins == [pytest.approx(2300.33, abs=0.01), pytest.approx(3400.17, abs=0.01),
+                      4500.0]
+    assert c.order == ["0", "1.201", "3.000", "4.500", maps.NO_DATA]
+    assert list(c.labels) == ["0", "0", "1.201", "3.000", "4.500", maps.NO_DATA]
+    assert c.counts == {"0": 2, "1.201": 1, "3.000": 1, "4.500": 1, maps.NO_DATA: 1}
     pct = maps.classify(pd.Series([10.0, 20.0, 30.0, 40.0]), "quantiles", 2, maps.METRICS[
         "coverage_pct"])
     assert pct.order == ["10,0% – 20,0%", "30,0% – 40,0%"]
@@ -26,6 +26,28 @@ def test_classify_legend_is_vietnamese():
     assert jenks.order == ["1 – 3", "50 – 52"]
     one = maps.classify(pd.Series([7.0, 7.0]), "quantiles", 5)
     assert one.order == ["7"]
+
+
+def test_classes_keep_zero_and_no_data_apart():
+    cov = maps.METRICS["coverage_pct"]
+    # many zeros used to swallow the quantile bins: "0,0%" and "8,6% – 75,2%"
+    values = pd.Series([0.0] * 6 + [8.6, 20.0, 35.0, 50.0, 62.0, 75.2] + [None])
+    c = maps.classify(values, "quantiles", 5, cov)
+    assert c.order[0] == "0,0%" and c.order[-1] == maps.NO_DATA
+    assert len(c.order) == 1 + 5 + 1          # zero, five classes of the others, no data
+    assert "8,6% – 75,2%" not in c.order
+    assert c.colors["0,0%"] == maps.ZERO_COLORS[True] != c.colors[maps.NO_DATA]
+    assert len(set(c.colors.values())) == len(c.order)     # every class its own colour
+    # one class of positive values: clearly coloured, 0 % never drawn mid-green
+    only_zero = maps.classify(pd.Series([0.0, 0.0, None]), "quantiles", 5, cov)
+    assert only_zero.order == ["0,0%", maps.NO_DATA]
+    assert only_zero.colors["0,0%"] == maps.ZERO_COLORS[True]
+    one = maps.classify(pd.Series([0.0, 40.0, 40.0]), "quantiles", 5, cov)
+    assert one.order == ["0,0%", "40,0%"]
+    assert one.colors["40,0%"] != one.colors["0,0%"]
+    # negative values: 0 is an ordinary value, not a class apart
+    signed = maps.classify(pd.Series([-2.0, 0.0, 3.0]), "equal_interval", 3)
+    assert "0" in signed.order and signed.order[0] == "-2"
 
 
 def test_demo_layer_and_meeting_figure(demo_db):

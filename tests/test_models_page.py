@@ -32,7 +32,7 @@ def test_registry_tab_search_and_facets_from_link(app_server, browser_page):
     assert page.external_requests == []
 
 
-@pytest.mark.parametrize("tab", ["Tổng quan", "Khoảng trống", "Trùng lặp"])
+@pytest.mark.parametrize("tab", ["Tổng quan", "Khoảng trống", "Trùng lặp", "Lan tỏa"])
 def test_other_tabs_render(app_server, browser_page, tab):
     page = browser_page
     _open(page, app_server, tab=tab)
@@ -40,7 +40,8 @@ def test_other_tabs_render(app_server, browser_page, tab):
     text = page.locator("[data-testid='stMain']").inner_text()
     expected = {"Tổng quan": "Tỷ lệ xã, phường có ít nhất một mô hình",
                 "Khoảng trống": "Xã, phường còn trống",
-                "Trùng lặp": "Mô hình trùng hoặc gần trùng tên"}[tab]
+                "Trùng lặp": "đăng ký hai lần ở cùng một nơi",
+                "Lan tỏa": "được từ hai xã, phường trở lên áp dụng"}[tab]
     assert expected in text
     if tab == "Tổng quan":
         assert page.locator("[data-testid='stPlotlyChart']").count() >= 5

@@ -254,12 +254,39 @@ def test_normalize_name_abbreviations(a, b):
 
 
 def test_find_duplicates_same_area(prepared):
-    """Default scope: the same model reported twice in one place (village + its commune +
-    the province); the same practice in two different communes is not a duplicate."""
+    """Default scope: the same model registered twice in one place (a village and its
+    commune); the province's model of the same name and the same practice in other communes
+    are not duplicates — that is the model spreading."""
     d = mr.find_duplicates(prepared, threshold=85)
-    assert d["model_id"].tolist() == ["M03", "M02", "M01"]     # reference first (province)
-    assert d["group_id"].tolist() == [1, 1, 1] and (d["score"] == 100).all()
-    assert d["group_size"].tolist() == [3, 3, 3]
+    assert d["model_id"].tolist() == ["M02", "M01"]     # reference first (commune, earliest)
+    assert d["group_id"].tolist() == [1, 1] and (d["score"] == 100).all()
+    assert d["group_size"].tolist() == [2, 2]
+
+
+def test_replications_are_spread_not_duplicates(prepared):
+    reps, members = mr.replications(prepared, threshold=85)
+    # "Dân vận khéo trong xây dựng NTM" in Đa Mai and Xuân Lương: 2 communes; the camera
+    # model of the province, Bắc Giang's commune and village: 1 commune only (no spread)
+    assert reps["model_name"].tolist() == ["Dân vận khéo trong xây dựng nông thôn mới",
+                                           "Kiệt hẻm sạch đẹp, văn minh, an toàn"]
+    assert reps["communes"].tolist() == [2, 2] and reps["models"].tolist() == [2, 2]
+    assert reps["group_id"].tolist() == [1, 2]
+    assert set(members.loc[members.group_id == 1, "model_id"]) == {"M04", "M05"}
+    assert str(reps.iloc[0]["first_started"]) == "2024-02-01"
+    shown = mr.replications_display(reps)
+    assert list(shown.columns)[:3] == ["Mô hình", "Lĩnh vực", "Số xã, phường áp dụng"]
+    assert shown["Lĩnh vực"].iloc[0] == "Xây dựng hệ thống chính trị"
+
+
+def test_a_province_model_adopted_by_communes_is_spread():
+    df = _frame(["Camera ANTT"] * 4, level=["province", "commune", "commune", "village"],
+                unit_code=["01", "00001", "00002", "00002-01"],
+                commune_code=[None, "00001", "00002", "00002"], province_code=["01"] * 4)
+    dups = mr.find_duplicates(df)
+    assert dups["model_id"].tolist() == ["X2", "X3"]    # village + its commune: one place
+    reps, _ = mr.replications(df)
+    assert reps["communes"].tolist() == [2] and reps["models"].tolist() == [4]
+    assert reps["origin_level"].tolist() == ["province"]
 
 
 def test_find_duplicates_whole_registry(prepared):
@@ -307,14 +334,16 @@ def test_find_duplicates_area_follows_the_hierarchy():
                 commune_code=[None, "00001", "00002", "00001", None],
                 district_code=["001", "001", "002", "001", None],
                 province_code=["01", "01", "01", "01", "02"])
+    df["unit_code"] = ["001", "00001", "00002", "00001", "02"]
     d = mr.find_duplicates(df)
-    # district 001 takes the two communes of 001; the commune of district 002 and the
-    # model of another province stay alone
-    assert d["model_id"].tolist() == ["X0", "X1", "X3"]
+    # only the two models of commune 00001 are one place; the district's model, the other
+    # commune and another province's model are not duplicates of them
+    assert d["model_id"].tolist() == ["X1", "X3"]
     chained = _frame(["Camera ANTT"] * 3, level=["province", "commune", "commune"],
+                     unit_code=["01", "00001", "00002"],
                      commune_code=[None, "00001", "00002"], province_code=["01"] * 3)
-    # a province model is compared with every model of its province
-    assert mr.find_duplicates(chained)["model_id"].tolist() == ["X0", "X1", "X2"]
+    # a province model and two communes' copies: spread, not duplicates
+    assert mr.find_duplicates(chained)["model_id"].tolist() == []
 
 
 def test_star_groups_do_not_chain():

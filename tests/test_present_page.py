@@ -47,7 +47,10 @@ def test_deep_link_opens_the_kpi_slide(open_page):
     at = open_page(slide="2", as_of="2025-06-30")
     text = html_text(at)
     assert "Tổ dân vận đã phụ trách 35,6% số hộ gia đình" in text
-    assert "Ba mươi lăm phẩy sáu phần trăm số hộ gia đình" in text
+    assert "35,6% số hộ gia đình đã có tổ dân vận phụ trách" in text
+    assert "Ba mươi lăm phẩy sáu" not in text            # words only in the notes panel
+    notes = " ".join(t.value for t in at.text)
+    assert notes.startswith("Đọc to: Ba mươi lăm phẩy sáu phần trăm số hộ gia đình")
     assert "2 / 7" in text
     assert "Số liệu đến ngày 30/06/2025" in text
     assert any('data-testid="stSidebar"' in h.value and "display: none" in h.value

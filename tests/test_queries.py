@@ -73,12 +73,24 @@ def test_kpi_overview_at_two_dates(db):
     assert k1 == {"communes": 4, "communes_with_cells": 3, "villages": 4,
                   "villages_with_cells": 2, "cells": 5, "members": 30, "households": 390,
                   "households_covered": 210, "coverage_pct": 53.85, "models": 3,
-                  "active_models": 1}
+                  "active_models": 1, "models_started": 2}   # m2 starts on 01/07/2024
     k2 = rows(db, "kpi_overview", as_of=D2)[0]
     assert k2["cells"] == 5 and k2["members"] == 28
     assert k2["households_covered"] == 200 and k2["coverage_pct"] == 51.28
     assert k2["communes_with_cells"] == 2 and k2["villages_with_cells"] == 2
     assert k2["active_models"] == 2
+
+
+def test_models_as_of_a_date_count_what_existed_then(db):
+    """models_started: started_on <= as_of (ended or not); models: every model."""
+    before = rows(db, "kpi_overview", as_of=dt.date(2024, 6, 30))[0]
+    on_the_day = rows(db, "kpi_overview", as_of=dt.date(2024, 7, 1))[0]
+    assert (before["models"], before["models_started"]) == (3, 2)
+    assert (on_the_day["models"], on_the_day["models_started"]) == (3, 3)
+    field = {x["field"]: x for x in rows(db, "models_by_field", as_of=dt.date(2024, 6, 30))}
+    assert field["defense_security"]["models"] == 1
+    assert field["defense_security"]["models_started"] == 0
+    assert field["economy"]["models_started"] == 2 and field["economy"]["active_models"] == 1
 
 
 def test_coverage_by_commune(db):

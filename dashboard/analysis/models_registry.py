@@ -443,6 +443,20 @@ def _star_groups(n: int, i: np.ndarray, j: np.ndarray, order: np.ndarray,
     return group, centre
 
 
+def _same_place(df: pd.DataFrame, i: np.ndarray, j: np.ndarray):
+    """Keep the pairs registered in one place: the same unit, or the same commune (the
+    commune and its villages). A province or district model and the communes' models of the
+    same name are not duplicates: that is the model spreading (see `replications`)."""
+    unit = df["unit_code"].astype(str).to_numpy()
+    if "commune_code" in df:
+        commune = df["commune_code"].astype(object).where(df["commune_code"].notna(), "")
+        commune = commune.astype(str).to_numpy()
+    else:
+        commune = np.full(len(df), "", dtype=object)
+    keep = (unit[i] == unit[j]) | ((commune[i] == commune[j]) & (commune[i] != ""))
+    return i[keep], j[keep]
+
+
 DUPLICATE_COLUMNS = ["group_id", "group_size", "group_score", "score", "model_id", "model_name",
                      "field", "level", "unit_code", "unit_name", "commune_name", "started_on",
                      "normalized"]
@@ -454,7 +468,8 @@ def find_duplicates(models: pd.DataFrame, threshold: float = 85.0, within_field:
 
     Names equal after normalisation (case, diacritics, punctuation, abbreviations, leading
     'mô hình') score 100; others pair when token_sort_ratio >= threshold. scope "area" pairs
-    only models of the same place (see above), scope "all" the whole registry. Each group is
+    only models registered in one place (the same unit, or one commune and its villages):
+    true duplicates; scope "all" the whole registry (see `replications` for what it means). Each group is
     led by its reference model (highest level, then earliest start, then id); `score` is each
     member's similarity to it (100 for the reference) and `group_score` the lowest in the group.
     Returns one row per model in a group of two or more, largest groups first.
@@ -468,6 +483,7 @@ def find_duplicates(models: pd.DataFrame, threshold: float = 85.0, within_field:
     n = len(df)
     if scope == "area":
         i, j, _ = area_pairs(df, threshold, within_field)
+        i, j = _same_place(df, i, j)
         group, centre = _star_groups(n, i, j, np.arange(n))
         df["_group"], df["_centre"] = group, centre
     elif scope == "all":
@@ -504,6 +520,68 @@ def find_duplicates(models: pd.DataFrame, threshold: float = 85.0, within_field:
         if c not in df:
             df[c] = None
     return df[DUPLICATE_COLUMNS].reset_index(drop=True)
+
+
+REPLICATION_COLUMNS = ["group_id", "model_name", "field", "communes", "models", "origin",
+                       "origin_level", "first_started", "last_started"]
+
+
+def replications(models: pd.DataFrame, threshold: float = 85.0,
+                 within_field: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same model adopted in several communes — a model spreading, good news, never a
+    duplicate. Groups of the same or very similar names over the whole registry that reach
+    two communes or more. Returns (one row per model: REPLICATION_COLUMNS — reference name,
+    field, communes adopting, models, the reference model's unit and level as the origin,
+    first and last start; and the members, one row per model with its group_id), most
+    communes first."""
+    groups = find_duplicates(models, threshold, within_field, scope="all")
+    empty = pd.DataFrame(columns=REPLICATION_COLUMNS)
+    if groups.empty:
+        return empty, groups
+    communes = dict(zip(models["model_id"], models.get("commune_code", pd.Series(
+        [None] * len(models), index=models.index))))
+    g = groups.assign(commune_code=groups["model_id"].map(communes),
+                      started_on=pd.to_datetime(groups["started_on"]))
+    first = g.groupby("group_id").head(1).set_index("group_id")    # the reference model
+    by = g.groupby("group_id")
+    out = pd.DataFrame({
+        "model_name": first["model_name"], "field": first["field"],
+        "communes": by["commune_code"].nunique(), "models": by["model_id"].size(),
+        "origin": first["unit_name"], "origin_level": first["level"],
+        "first_started": by["started_on"].min().dt.date,
+        "last_started": by["started_on"].max().dt.date,
+    }).rename_axis("old_id").reset_index()
+    out = out[out["communes"] >= 2].sort_values(["communes", "models", "old_id"],
+                                                ascending=[False, False, True])
+    new_id = {old: k + 1 for k, old in enumerate(out["old_id"])}
+    out["group_id"] = out["old_id"].map(new_id)
+    members = g[g["group_id"].isin(new_id)].assign(group_id=lambda d: d["group_id"].map(new_id))
+    members = members.sort_values(["group_id", "started_on", "model_id"])
+    return (out[REPLICATION_COLUMNS].reset_index(drop=True),
+            members.drop(columns=["normalized"]).reset_index(drop=True))
+
+
+def replications_display(reps: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Mô hình": reps["model_name"],
+        "Lĩnh vực": reps["field"].map(field_label),
+        "Số xã, phường áp dụng": reps["communes"],
+        "Số mô hình": reps["models"],
+        "Nơi khởi xướng": reps["origin"],
+        "Cấp khởi xướng": reps["origin_level"].map(level_label),
+        "Bắt đầu sớm nhất": reps["first_started"],
+        "Gần đây nhất": reps["last_started"],
+    })
+
+
+def yearly_started_ended(over: pd.DataFrame) -> pd.DataFrame:
+    """models_over_time rows (period, started, ended) → one row per year and kind
+    ('Bắt đầu' / 'Kết thúc') with the number of models."""
+    yearly = over.assign(year=over["period"].str[:4]).groupby("year", as_index=False)[
+        ["started", "ended"]].sum()
+    out = yearly.melt("year", var_name="kind", value_name="models")
+    out["kind"] = out["kind"].map({"started": "Bắt đầu", "ended": "Kết thúc"})
+    return out
 
 
 def duplicates_display(dups: pd.DataFrame) -> pd.DataFrame:

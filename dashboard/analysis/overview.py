@@ -36,3 +36,12 @@ def kpi_sentence(kpi) -> str:
             f"trách {fmt.number(kpi.households_covered)} trên {fmt.number(kpi.households)} hộ "
             f"({fmt.percent(kpi.coverage_pct)}); còn {fmt.number(uncovered)} hộ chưa có tổ phụ "
             f"trách, ở {fmt.number(kpi.communes - kpi.communes_with_cells)} xã chưa có tổ nào.")
+
+
+def indicators_by_month(ind: pd.DataFrame) -> pd.DataFrame:
+    """profile_indicators rows (period, indicator label, value) → one row per month, one
+    column per indicator, newest month first."""
+    wide = ind.pivot_table(index="period", columns="indicator", values="value",
+                           aggfunc="sum").reset_index().rename(columns={"period": "Tháng"})
+    wide.columns.name = None
+    return wide.sort_values("Tháng", ascending=False)

@@ -103,9 +103,10 @@ def month(value) -> str:
     return f"{text[5:7]}/{text[:4]}"
 
 
-def numbers(values, digits: int = 0) -> list[str]:
-    """number() of every value of a column (MISSING where missing), each distinct value
-    formatted once."""
+def numbers(values, digits: int = 0, exact: bool = False) -> list[str]:
+    """number() (or, with exact, fixed(): always `digits` decimals) of every value of a
+    column (MISSING where missing), each distinct value formatted once."""
+    one = fixed if exact else number
     memo: dict = {}
     out = []
     for v in values:
@@ -114,6 +115,15 @@ def numbers(values, digits: int = 0) -> list[str]:
             continue
         text = memo.get(v) if v != 0 else None
         if text is None:
-            text = memo[v] = number(v, digits)
+            text = memo[v] = one(v, digits)
         out.append(text)
     return out
+
+
+def coordinates(latitude, longitude, digits: int = 4) -> str:
+    """21.3647, 106.27 -> '21,3647° B; 106,2700° Đ' (decimal commas never read as a list)."""
+    if _missing(latitude) or _missing(longitude):
+        return MISSING
+    ns = "B" if latitude >= 0 else "N"
+    ew = "Đ" if longitude >= 0 else "T"
+    return (f"{fixed(abs(latitude), digits)}° {ns}; {fixed(abs(longitude), digits)}° {ew}")

@@ -92,7 +92,8 @@ def _n(v, d: int = 0) -> str:
 
 
 def metric_topics() -> list[Topic]:
-    """DESIGN.md section 4, each with its example from the named queries."""
+    """The metric definitions (docs/data-contract.md), each with its example from the named
+    queries."""
     ex = example()
     d = fmt.date(EXAMPLE_AS_OF)
     cells = ex["cells"]

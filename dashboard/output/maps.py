@@ -137,17 +137,39 @@ def class_bins(values: np.ndarray, scheme: str, k: int) -> list[float]:
     return bins
 
 
+ZERO_COLORS = {True: "#fdae61", False: "#e0f3f8", None: "#f0f0f0"}   # by higher_is_better
+
+
+def _scale_positions(n: int) -> list[float]:
+    """Where n classes sit on the colour scale: spread from light to dark, a lone class at
+    0.6 (clearly coloured, never mistaken for the scale's midpoint of a range)."""
+    if n == 1:
+        return [0.6]
+    return [0.3 + 0.7 * i / (n - 1) for i in range(n)]
+
+
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
              metric: Metric | None = None, colorscale: str | None = None) -> Classes:
-    """Class of each value with Vietnamese legend labels "min – max" of the values in it."""
+    """Class of each value with Vietnamese legend labels "min – max" of the values in it.
+
+    Honest classes: a missing value is "Không có dữ liệu" (grey) and an exact 0 of a
+    non-negative figure is its own class with its own colour (0 % coverage is "none", not the
+    bottom of a range), so zeros never merge with positive values into one misleading range
+    ("0,0 % – 75,2 %"). The other values are split by the scheme into at most k classes."""
     metric = metric or Metric("value", "Giá trị", "decimal", True)
     v = pd.to_numeric(values, errors="coerce").astype(float)
     ok = v.notna() & np.isfinite(v)
     labels = pd.Series(NO_DATA, index=values.index, dtype=object)
     order: list[str] = []
     bins: list[float] = []
-    if ok.any():
-        arr = v[ok].to_numpy()
+    zero_label = None
+    zero = ok & (v == 0) & bool(ok.any() and v[ok].min() >= 0)
+    rest = ok & ~zero
+    if zero.any():
+        zero_label = metric.format(0)
+        labels[zero] = zero_label
+    if rest.any():
+        arr = v[rest].to_numpy()
         bins = class_bins(arr, scheme, k)
         idx = np.searchsorted(np.asarray(bins), arr, side="left")
         idx = np.minimum(idx, len(bins) - 1)
@@ -157,13 +179,15 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5,
             lo, hi = members.min(), members.max()
             names[i] = metric.format(lo) if lo == hi else \
                 f"{metric.format(lo)} – {metric.format(hi)}"
-        labels[ok] = [names[i] for i in idx]
+        labels[rest] = [names[i] for i in idx]
         order = [names[i] for i in sorted(names)]
     scale = colorscale or ("YlGn" if metric.higher_is_better else
                            "OrRd" if metric.higher_is_better is False else "Blues")
-    n = len(order)
-    pos = [0.5] if n == 1 else [0.15 + 0.85 * i / (n - 1) for i in range(n)]
-    colors = dict(zip(order, sample_colorscale(scale, pos)))
+    colors = dict(zip(order, sample_colorscale(scale, _scale_positions(len(order))))) \
+        if order else {}
+    if zero_label is not None:
+        order.insert(0, zero_label)
+        colors[zero_label] = ZERO_COLORS[metric.higher_is_better]
     counts = labels.value_counts().to_dict()
     if (~ok).any():
         order.append(NO_DATA)

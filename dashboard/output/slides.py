@@ -2,8 +2,8 @@
 
 One list of `Slide`s feeds the presentation page (pages/present.py), the PowerPoint deck and
 the PDF (dashboard/pack.py). Each slide carries one message: a title that states the finding,
-a big number, a sentence that says the number in words (read aloud from the back of a room),
-a plotly figure, speaker notes (key numbers and caveats) and the footer (filters, data date,
+a big number, a sentence with the figures in digits, a plotly figure, speaker notes (the same
+sentence with its numbers in words to read aloud, key numbers and caveats) and the footer (filters, data date,
 source batches). Pure: no Streamlit.
 
 Every figure comes from a named query in queries/ (`Slide.queries` names them); only the
@@ -37,7 +37,7 @@ GOOD_COVERAGE = config.get("good_coverage_pct")
 PHASE_COLORS = {"pilot": "#b45309", "rollout": "#1d4ed8", "none": "#9ca3af"}
 FIG_WIDTH, FIG_HEIGHT = 1000, 390   # px at scale 1; the deck renders at scale 2
 TOP_GAPS = config.get("top_gaps")
-MAP_HEIGHT = 560
+MAP_HEIGHT, MAP_WIDTH = 450, 820   # fits beside the big number on a 1280×720 slide
 
 
 @dataclass
@@ -46,7 +46,8 @@ class Slide:
     title: str                     # states the finding
     number: str = ""               # the big number, formatted (fmt)
     number_label: str = ""         # what the big number counts
-    sentence: str = ""             # the finding with its number in words
+    sentence: str = ""             # the finding, figures in digits (shown on the slide)
+    spoken: str = ""               # the same finding, numbers in words (speaker notes only)
     figure: go.Figure | None = None
     notes: str = ""                # speaker notes: key numbers and caveats
     footer: str = ""
@@ -200,13 +201,16 @@ def kpi_slide(ctx: Context, kpi: pd.Series) -> Slide:
         (f"Hộ được phụ trách (trên {fmt.number(hh)} hộ)", fmt.number(cov)),
         ("Mô hình Dân vận khéo đang hoạt động", fmt.number(kpi["active_models"])),
     ]
-    sentence = (f"{capitalize(percent_words(pct))} số hộ gia đình đã có tổ dân vận phụ trách: "
-                f"{fmt.number(cov)} trên {fmt.number(hh)} hộ, do {fmt.number(cells)} tổ với "
-                f"{fmt.number(members)} thành viên đảm nhận.")
+    tail = (f"{fmt.number(cov)} trên {fmt.number(hh)} hộ, do {fmt.number(cells)} tổ với "
+            f"{fmt.number(members)} thành viên đảm nhận.")
+    sentence = f"{fmt.percent(pct)} số hộ gia đình đã có tổ dân vận phụ trách: {tail}"
+    spoken = (f"{capitalize(percent_words(pct))} số hộ gia đình đã có tổ dân vận phụ trách: "
+              f"{words(cov)} trên {words(hh)} hộ, do {words(cells)} tổ với {words(members)} "
+              "thành viên đảm nhận.")
     return Slide(
         key="kpis", title=f"Tổ dân vận đã phụ trách {fmt.percent(pct)} số hộ gia đình",
         number=fmt.percent(pct), number_label="số hộ có tổ dân vận phụ trách",
-        sentence=sentence, kpis=kpis,
+        sentence=sentence, spoken=spoken, kpis=kpis,
         notes=_notes([f"{label}: {value}" for label, value in kpis]
                      + [f"Độ phủ: {fmt.percent(pct)} ({percent_words(pct)})"], _caveats(ctx)),
         footer=ctx.footer, queries=["kpi_overview"])
@@ -246,7 +250,7 @@ def coverage_map(db, ctx: Context) -> go.Figure | None:
         n = len(layer.frame)
         if not n or (layer.polygons + layer.points) * 2 < n:
             return None
-        fig = maps.layer_figure(layer, height=MAP_HEIGHT, width=FIG_WIDTH)
+        fig = maps.layer_figure(layer, height=MAP_HEIGHT, width=MAP_WIDTH)
     except Exception:  # a map problem must not stop the meeting pack
         LOG.warning("coverage map unavailable", exc_info=True)
         return None
@@ -269,18 +273,24 @@ def coverage_slide(ctx: Context, cov: pd.DataFrame, maps_figure=None) -> Slide:
                                                 if low else ""))
         number, number_label = (f"{fmt.number(good)}/{fmt.number(n)}",
                                 f"xã, phường đạt độ phủ từ {GOOD_COVERAGE}%")
-        sentence = (f"{capitalize(words(good))} trên {words(n)} xã, phường có từ "
-                    f"{words(GOOD_COVERAGE)} phần trăm số hộ trở lên được tổ dân vận phụ trách"
-                    + (f"; {words(low)} xã còn dưới {words(BANDS[1][0])} phần trăm."
-                       if low else "."))
+        sentence = (f"{fmt.number(good)} trên {fmt.number(n)} xã, phường có từ "
+                    f"{GOOD_COVERAGE}% số hộ trở lên được tổ dân vận phụ trách"
+                    + (f"; {fmt.number(low)} xã còn dưới {BANDS[1][0]}%." if low else "."))
+        spoken = (f"{capitalize(words(good))} trên {words(n)} xã, phường có từ "
+                  f"{words(GOOD_COVERAGE)} phần trăm số hộ trở lên được tổ dân vận phụ trách"
+                  + (f"; {words(low)} xã còn dưới {words(BANDS[1][0])} phần trăm."
+                     if low else "."))
     else:
         title = (f"Chưa xã, phường nào đạt độ phủ {GOOD_COVERAGE}%; {fmt.number(low)}/"
                  f"{fmt.number(n)} xã dưới {BANDS[1][0]}%")
         number, number_label = (f"{fmt.number(low)}/{fmt.number(n)}",
                                 f"xã, phường có độ phủ dưới {BANDS[1][0]}%")
-        sentence = (f"Chưa xã, phường nào có từ {words(GOOD_COVERAGE)} phần trăm số hộ được "
-                    f"tổ dân vận phụ trách; {words(low)} trên {words(n)} xã còn dưới "
-                    f"{words(BANDS[1][0])} phần trăm, trong đó {words(none)} xã chưa có tổ nào.")
+        sentence = (f"Chưa xã, phường nào có từ {GOOD_COVERAGE}% số hộ được tổ dân vận phụ "
+                    f"trách; {fmt.number(low)} trên {fmt.number(n)} xã còn dưới "
+                    f"{BANDS[1][0]}%, trong đó {fmt.number(none)} xã chưa có tổ nào.")
+        spoken = (f"Chưa xã, phường nào có từ {words(GOOD_COVERAGE)} phần trăm số hộ được "
+                  f"tổ dân vận phụ trách; {words(low)} trên {words(n)} xã còn dưới "
+                  f"{words(BANDS[1][0])} phần trăm, trong đó {words(none)} xã chưa có tổ nào.")
     best = cov.sort_values("coverage_pct", ascending=False).head(3)
     worst = cov.sort_values(["coverage_pct", "uncovered_households"],
                             ascending=[True, False]).head(3)
@@ -297,7 +307,7 @@ def coverage_slide(ctx: Context, cov: pd.DataFrame, maps_figure=None) -> Slide:
                        "có ranh giới được vẽ tại tâm xã chính thức.")
     return Slide(
         key="coverage", title=title, number=number, number_label=number_label,
-        sentence=sentence,
+        sentence=sentence, spoken=spoken,
         figure=fig, notes=_notes(numbers, caveats), footer=ctx.footer,
         queries=["coverage_by_unit"] + (["map_units", "map_boundaries"] if is_map else []))
 
@@ -329,20 +339,25 @@ def gaps_slide(ctx: Context, kpi: pd.Series, cov: pd.DataFrame) -> Slide:
     k = len(top)
     if uncovered == 0:
         title = "Mọi hộ gia đình đã có tổ dân vận phụ trách"
-        sentence = "Không còn hộ nào chưa có tổ dân vận phụ trách."
+        sentence = spoken = "Không còn hộ nào chưa có tổ dân vận phụ trách."
     elif len(gaps) > k:
         title = (f"Còn {fmt.number(uncovered)} hộ chưa có tổ phụ trách; {fmt.number(k)} xã "
                  f"thiếu nhiều nhất chiếm {fmt.percent(share)}")
-        sentence = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách; "
-                    f"{words(k)} xã thiếu nhiều nhất chiếm {percent_words(share)} số hộ đó.")
+        sentence = (f"{fmt.number(uncovered)} hộ chưa có tổ dân vận phụ trách; "
+                    f"{fmt.number(k)} xã thiếu nhiều nhất chiếm {fmt.percent(share)} số hộ đó.")
+        spoken = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách; "
+                  f"{words(k)} xã thiếu nhiều nhất chiếm {percent_words(share)} số hộ đó.")
     else:
         first = top.iloc[0]
         title = (f"Còn {fmt.number(uncovered)} hộ chưa có tổ phụ trách, ở {fmt.number(k)} xã; "
                  f"nhiều nhất {first['unit_name']} ({fmt.number(first['uncovered_households'])}"
                  f" hộ)")
-        sentence = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách, thuộc "
-                    f"{words(k)} xã, phường; nhiều nhất là {first['unit_name']} với "
-                    f"{words(_int(first['uncovered_households']))} hộ.")
+        sentence = (f"{fmt.number(uncovered)} hộ chưa có tổ dân vận phụ trách, thuộc "
+                    f"{fmt.number(k)} xã, phường; nhiều nhất là {first['unit_name']} với "
+                    f"{fmt.number(first['uncovered_households'])} hộ.")
+        spoken = (f"{capitalize(words(uncovered))} hộ chưa có tổ dân vận phụ trách, thuộc "
+                  f"{words(k)} xã, phường; nhiều nhất là {first['unit_name']} với "
+                  f"{words(_int(first['uncovered_households']))} hộ.")
     numbers = [f"Hộ chưa có tổ phụ trách: {fmt.number(uncovered)}",
                f"Thôn, tổ dân phố chưa có tổ: {fmt.number(villages_without)}/"
                f"{fmt.number(kpi['villages'])}",
@@ -351,7 +366,7 @@ def gaps_slide(ctx: Context, kpi: pd.Series, cov: pd.DataFrame) -> Slide:
                 f"(độ phủ {fmt.percent(r.coverage_pct)})" for r in top.itertuples()]
     return Slide(
         key="gaps", title=title, number=fmt.number(uncovered),
-        number_label="hộ chưa có tổ dân vận phụ trách", sentence=sentence,
+        number_label="hộ chưa có tổ dân vận phụ trách", sentence=sentence, spoken=spoken,
         figure=gaps_figure(top) if k else None,
         notes=_notes(numbers, _caveats(ctx)), footer=ctx.footer,
         queries=["kpi_overview", "coverage_by_unit"])
@@ -410,20 +425,25 @@ def phases_slide(ctx: Context, pvr: pd.DataFrame) -> Slide | None:
                  f"({fmt.percent(r)})")
         number = fmt.percent(p)
         number_label = "độ phủ ở các xã thí điểm"
-        sentence = (f"Các xã thí điểm đạt {percent_words(p)}, các xã nhân rộng đạt "
-                    f"{percent_words(r)}"
-                    + (f", chênh lệch {words(abs(gap), 1)} điểm phần trăm." if gap else "."))
+        sentence = (f"Các xã thí điểm đạt {fmt.percent(p)}, các xã nhân rộng đạt "
+                    f"{fmt.percent(r)}"
+                    + (f", chênh lệch {fmt.fixed(abs(gap), 1)} điểm phần trăm." if gap else "."))
+        spoken = (f"Các xã thí điểm đạt {percent_words(p)}, các xã nhân rộng đạt "
+                  f"{percent_words(r)}"
+                  + (f", chênh lệch {words(abs(gap), 1)} điểm phần trăm." if gap else "."))
     else:
         code, row = ("pilot", pilot) if pilot is not None else ("rollout", rollout)
         label = enum_label(PHASES, code).lower()
         v = _num(row["coverage_pct"])
         title = f"Các xã {label} đạt độ phủ {fmt.percent(v)}"
         number, number_label = fmt.percent(v), f"độ phủ ở các xã {label}"
-        sentence = (f"{capitalize(words(_int(row['communes'])))} xã {label} đạt độ phủ "
-                    f"{percent_words(v)}.")
+        sentence = f"{fmt.number(row['communes'])} xã {label} đạt độ phủ {fmt.percent(v)}."
+        spoken = (f"{capitalize(words(_int(row['communes'])))} xã {label} đạt độ phủ "
+                  f"{percent_words(v)}.")
     return Slide(
         key="phases", title=title, number=number, number_label=number_label,
-        sentence=sentence, figure=phases_figure(pvr), notes=_notes(numbers, caveats),
+        sentence=sentence, spoken=spoken, figure=phases_figure(pvr),
+        notes=_notes(numbers, caveats),
         footer=ctx.footer, queries=["pilot_vs_rollout"])
 
 
@@ -448,25 +468,29 @@ def evaluation_slide(db, ctx: Context) -> Slide | None:
         title = (f"Sau {h} tháng: xã thí điểm đạt độ phủ {fmt.percent(p)}, xã nhân rộng "
                  f"{fmt.percent(r)}")
         number, label = fmt.percent(r), f"độ phủ xã nhân rộng sau {h} tháng"
-        sentence = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã nhân rộng đạt "
-                    f"{percent_words(r)}, các xã thí điểm đạt {percent_words(p)}.")
+        sentence = (f"Sau {h} tháng kể từ khi bắt đầu, các xã nhân rộng đạt "
+                    f"{fmt.percent(r)}, các xã thí điểm đạt {fmt.percent(p)}.")
+        spoken = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã nhân rộng đạt "
+                  f"{percent_words(r)}, các xã thí điểm đạt {percent_words(p)}.")
     elif pilot or rollout:
         who, c = ("thí điểm", pilot) if pilot else ("nhân rộng", rollout)
         v = _num(c["coverage_pct"])
         title = f"Sau {h} tháng: xã {who} đạt độ phủ {fmt.percent(v)}"
         number, label = fmt.percent(v), f"độ phủ xã {who} sau {h} tháng"
-        sentence = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã {who} đạt "
-                    f"{percent_words(v)}.")
+        sentence = f"Sau {h} tháng kể từ khi bắt đầu, các xã {who} đạt {fmt.percent(v)}."
+        spoken = (f"Sau {words(h)} tháng kể từ khi bắt đầu, các xã {who} đạt "
+                  f"{percent_words(v)}.")
     else:
         title = "Đánh giá thí điểm và nhân rộng: chưa đủ số tháng để so sánh"
-        number, label, sentence = "", "", ""
+        number, label, sentence, spoken = "", "", "", ""
     caveats = [c for c in _caveats(ctx) if "minh họa" in c] + [
         "Mỗi ước lượng có hai nhãn riêng: chất lượng thiết kế và mức bằng chứng về tác động; "
         "dưới 5 xã không tính khoảng tin cậy, chỉ mô tả trước/sau.",
         "Tác động: thay đổi trung bình mỗi tháng trong 12 tháng đầu so với các xã chưa bắt "
         "đầu (Callaway–Sant'Anna) — xem trang Thí điểm và nhân rộng."]
     return Slide(key="evaluation", title=title, number=number, number_label=label,
-                 sentence=sentence, bullets=bullets, notes=_notes(bullets, caveats),
+                 sentence=sentence, spoken=spoken, bullets=bullets,
+                 notes=_notes(bullets, caveats),
                  footer=ctx.footer,
                  queries=["eval_commune_starts", "eval_coverage_history",
                           "eval_cell_survival", "eval_indicator_panel"])
@@ -476,16 +500,17 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
     mbf = mbf.iloc[::-1]
     labels = [enum_label(FIELDS, f) for f in mbf["field"]]
     active = [_int(v) for v in mbf["active_models"]]
-    ended = [_int(m) - a for m, a in zip(mbf["models"], active)]
+    started = mbf["models_started"] if "models_started" in mbf else mbf["models"]
+    ended = [_int(m) - a for m, a in zip(started, active)]   # started by as_of, then ended
     fig = go.Figure([
         go.Bar(y=labels, x=active, orientation="h", name="Đang hoạt động",
                marker_color=ACCENT, text=[fmt.number(v) for v in active],
                textposition="inside", insidetextanchor="middle", textfont=dict(size=20),
                hovertemplate="%{y}: %{x} mô hình đang hoạt động<extra></extra>"),
-        go.Bar(y=labels, x=ended, orientation="h", name="Đã kết thúc hoặc chưa bắt đầu",
+        go.Bar(y=labels, x=ended, orientation="h", name="Đã kết thúc",
                marker_color="#cbd5e1", text=[fmt.number(v) if v else "" for v in ended],
                textposition="inside", insidetextanchor="middle", textfont=dict(size=18),
-               hovertemplate="%{y}: %{x} mô hình khác<extra></extra>")])
+               hovertemplate="%{y}: %{x} mô hình đã kết thúc<extra></extra>")])
     _layout(fig, barmode="stack", showlegend=True,
             legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, traceorder="normal"),
             xaxis=dict(title="Số mô hình", tickformat=",d"), yaxis=dict(automargin=True))
@@ -494,7 +519,8 @@ def models_figure(mbf: pd.DataFrame) -> go.Figure:
 
 
 def models_slide(ctx: Context, mbf: pd.DataFrame) -> Slide:
-    total = int(mbf["models"].sum())
+    # models as of the date: those started by then (a model started later did not exist yet)
+    total = int((mbf["models_started"] if "models_started" in mbf else mbf["models"]).sum())
     active = int(mbf["active_models"].sum())
     if total == 0:
         return Slide(key="models", title="Chưa có mô hình “Dân vận khéo” trong phạm vi này",
@@ -505,19 +531,23 @@ def models_slide(ctx: Context, mbf: pd.DataFrame) -> Slide:
     top_label = enum_label(FIELDS, top["field"])
     title = (f"{fmt.number(active)} mô hình “Dân vận khéo” đang hoạt động, nhiều nhất lĩnh "
              f"vực {top_label} ({fmt.number(top['active_models'])})")
-    sentence = (f"{capitalize(words(active))} trên {words(total)} mô hình đang hoạt động; "
-                f"lĩnh vực {top_label} có nhiều nhất với {words(_int(top['active_models']))} "
-                f"mô hình.")
-    numbers = [f"Mô hình đang hoạt động: {fmt.number(active)}/{fmt.number(total)}"] + [
+    sentence = (f"{fmt.number(active)} trên {fmt.number(total)} mô hình đang hoạt động; lĩnh "
+                f"vực {top_label} có nhiều nhất với {fmt.number(top['active_models'])} mô hình.")
+    spoken = (f"{capitalize(words(active))} trên {words(total)} mô hình đang hoạt động; "
+              f"lĩnh vực {top_label} có nhiều nhất với {words(_int(top['active_models']))} "
+              f"mô hình.")
+    numbers = [f"Mô hình đang hoạt động: {fmt.number(active)}/{fmt.number(total)} mô hình đã "
+               f"bắt đầu đến ngày {fmt.date(ctx.as_of)}"] + [
         f"{enum_label(FIELDS, r.field)}: {fmt.number(r.active_models)} đang hoạt động / "
-        f"{fmt.number(r.models)} mô hình" for r in mbf.itertuples()]
+        f"{fmt.number(getattr(r, 'models_started', r.models))} mô hình đã bắt đầu"
+        for r in mbf.itertuples()]
     caveats = [c for c in _caveats(ctx) if "minh họa" in c] + [
         f"Đang hoạt động: đã bắt đầu và chưa kết thúc tính đến {fmt.date(ctx.as_of)}.",
         "Khi chọn xã: gồm mô hình của xã và của thôn thuộc xã; khi xem toàn tỉnh: gồm cả mô "
         "hình cấp tỉnh."]
     return Slide(
         key="models", title=title, number=fmt.number(active),
-        number_label="mô hình Dân vận khéo đang hoạt động", sentence=sentence,
+        number_label="mô hình Dân vận khéo đang hoạt động", sentence=sentence, spoken=spoken,
         figure=models_figure(mbf), notes=_notes(numbers, caveats), footer=ctx.footer,
         queries=["models_by_field"])
 
@@ -543,4 +573,11 @@ def build(db, filters: dict | None = None) -> list[Slide]:
         if extra is not None:
             slides.append(extra)
     slides.append(models_slide(ctx, mbf))
-    return slides
+    return [_spoken_in_notes(s) for s in slides]
+
+
+def _spoken_in_notes(s: Slide) -> Slide:
+    """Numbers in words belong to the speaker: the notes open with the sentence to read."""
+    if s.spoken and not s.notes.startswith("Đọc to:"):
+        s.notes = f"Đọc to: {s.spoken}\n\n{s.notes}"
+    return s

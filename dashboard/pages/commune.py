@@ -4,13 +4,13 @@ The commune comes from the URL (?commune=<code>), so a link from any table or ma
 every figure comes from the queries/profile_*.sql named queries.
 """
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboard import contract
 from dashboard.analysis import evaluation
+from dashboard.analysis.search import commune_option_label
 from dashboard.i18n import fmt
-from dashboard.web import ui
+from dashboard.web import commune_view as view
+from dashboard.web import ui, urlstate
 
 f = ui.filters()
 as_of = f["as_of"]
@@ -24,15 +24,21 @@ if communes.empty:
     st.stop()
 names = dict(zip(communes.commune_code, communes.commune_name))
 wanted = st.query_params.get("commune")
-if st.session_state.get("_profile_url") != wanted:
-    # arrived by a link (or the URL changed): the URL decides
-    st.session_state["profile_commune"] = wanted if wanted in names else None
+# a link decides; else the commune chosen in the sidebar filter, and it follows the filter
+sidebar = (tuple(f.get("chosen") or ()), tuple(f.get("communes") or ()))
+moved = st.session_state.get("_profile_filter", sidebar) != sidebar
+default, options = urlstate.profile_commune(None if moved else wanted, list(names),
+                                            f.get("chosen"), f.get("communes"))
+if moved or st.session_state.get("_profile_url", "-") != wanted:
+    st.session_state["profile_commune"] = default
     st.session_state["_profile_url"] = wanted
+st.session_state["_profile_filter"] = sidebar
 if wanted and wanted not in names:
-    st.warning(f"Không có xã mã «{ui.esc(wanted)}» trong dữ liệu; hãy chọn một xã trong danh sách.")
+    st.warning(f"Không có xã mã «{ui.esc(wanted)}» trong dữ liệu; hãy chọn một xã trong "
+               "danh sách.")
 
-code = st.selectbox("Chọn xã, phường", list(names), key="profile_commune",
-                    format_func=lambda c: f"{names[c]} ({c})",
+code = st.selectbox("Chọn xã, phường", options, key="profile_commune", index=None,
+                    format_func=lambda c: commune_option_label(c, names[c]),
                     placeholder="Gõ tên hoặc mã xã để tìm…")
 if code is not None or wanted in names:
     ui.sync_params(commune=code)
@@ -74,7 +80,8 @@ with c[1]:
               f"{fmt.number(p.villages_with_cells)} / {fmt.number(p.villages)}")
 with c[2]:
     ui.metric("Mô hình đang hoạt động",
-              f"{fmt.number(p.active_models)} / {fmt.number(p.models)}")
+              f"{fmt.number(p.active_models)} / {fmt.number(p.models_started)}",
+              help="Đang hoạt động / đã bắt đầu đến ngày đã chọn")
 with c[3]:
     ui.metric("Giai đoạn", ui.PHASE_LABELS.get(p.phase, p.phase),
               help="Thí điểm nếu xã có tổ thí điểm; nhân rộng nếu chỉ có tổ nhân rộng")
@@ -92,72 +99,8 @@ if pd.notna(p.households_per_cell):
 st.markdown(" · ".join(facts))
 ui.sql_expander("profile_commune", params, key="pc_summary")
 
-labels_cells = {c.name: c.label for c in contract.CELLS.columns}
-labels_models = {c.name: c.label for c in contract.MODELS.columns}
-date_cfg = {"format": "DD/MM/YYYY"}
-
-t_v, t_c, t_m, t_i = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
-                              "Chỉ số theo thời gian"], key="muc", bind="query-params")
-with t_v:
-    villages = ui.run_query("profile_villages", **params)
-    if villages.empty:
-        st.info("Xã chưa có thôn, tổ dân phố trong dữ liệu; số hộ lấy theo số hộ của xã.")
-    else:
-        fig = px.bar(villages, x="unit_name", y=["households_covered", "uncovered_households"],
-                     labels={"unit_name": "", "value": "Số hộ", "variable": ""},
-                     color_discrete_sequence=["#B3261E", "#d9d9d9"])
-        fig.for_each_trace(lambda t: t.update(name={
-            "households_covered": "Hộ được tổ phụ trách",
-            "uncovered_households": "Hộ chưa có tổ"}[t.name]))
-        fig.update_layout(legend=dict(orientation="h", y=1.12), barmode="stack")
-        ui.chart(fig, "pc_villages_chart", height=360)
-        ui.table(villages, key="pc_villages", query="profile_villages", params=params,
-                 title=f"Thôn, tổ dân phố — {p.commune_name}",
-                 labels={**ui.COMMON_LABELS, "unit_name": "Thôn, tổ dân phố",
-                         "population": "Nhân khẩu"},
-                 column_config={"Độ phủ (%)": ui.number_column("Độ phủ (%)", pct=True)})
-with t_c:
-    cells = ui.run_query("profile_cells", **params)
-    if cells.empty:
-        st.info("Xã chưa có tổ nào được thành lập đến ngày đã chọn.")
-    else:
-        shown = cells.assign(phase=cells.phase.map(lambda v: ui.PHASE_LABELS.get(v, v)))
-        ui.table(shown, key="pc_cells", query="profile_cells", params=params,
-                 title=f"Các tổ — {p.commune_name}",
-                 labels={**labels_cells, "unit_name": "Thôn/xã", "active": "Đang hoạt động"},
-                 column_config={
-                     "Ngày thành lập": st.column_config.DateColumn(**date_cfg),
-                     "Ngày giải thể": st.column_config.DateColumn(**date_cfg)})
-with t_m:
-    models = ui.run_query("profile_models", **params)
-    if models.empty:
-        st.info("Xã chưa có mô hình nào.")
-    else:
-        shown = models.assign(
-            field=models.field.map(ui.field_label),
-            level=models.level.map(lambda v: contract.enum_label(contract.LEVELS, v)),
-            recognized_level=models.recognized_level.map(
-                lambda v: contract.enum_label(contract.LEVELS, v) if isinstance(v, str)
-                else ""))
-        ui.table(shown, key="pc_models", query="profile_models", params=params,
-                 title=f"Mô hình — {p.commune_name}",
-                 labels={**labels_models, "unit_name": "Tên đơn vị",
-                         "active": "Đang hoạt động"},
-                 column_config={
-                     "Ngày bắt đầu": st.column_config.DateColumn(**date_cfg),
-                     "Ngày kết thúc": st.column_config.DateColumn(**date_cfg)})
-with t_i:
-    ind = ui.run_query("profile_indicators", **params)
-    if ind.empty:
-        st.info("Xã chưa có số liệu chỉ số kết quả.")
-    else:
-        shown = ind.assign(indicator=ind.indicator.map(contract.indicator_label))
-        fig = px.line(shown, x="period", y="value", color="indicator", markers=True,
-                      labels={"period": "Tháng", "value": "Giá trị", "indicator": ""})
-        fig.update_layout(legend=dict(orientation="h", y=1.15))
-        ui.chart(fig, "pc_ind_chart", "profile_indicators", params, height=400)
-        wide = shown.pivot_table(index="period", columns="indicator", values="value",
-                                 aggfunc="sum").reset_index().rename(columns={"period": "Tháng"})
-        wide.columns.name = None
-        ui.table(wide.sort_values("Tháng", ascending=False), key="pc_ind",
-                 query="profile_indicators", params=params, title=f"Chỉ số theo tháng — {p.commune_name}")
+tabs = st.tabs(["Thôn, tổ dân phố", "Các tổ", 'Mô hình "Dân vận khéo"',
+                "Chỉ số theo thời gian"], key="muc", bind="query-params")
+for tab, draw in zip(tabs, (view.villages, view.cells, view.models, view.indicators)):
+    with tab:
+        draw(params, p.commune_name)

@@ -29,7 +29,8 @@ with c[2]:
     ui.metric("Thành viên", kpi.members)
 with c[3]:
     ui.metric("Mô hình đang hoạt động", kpi.active_models,
-              help=f"Trên tổng số {fmt.number(kpi.models)} mô hình đã đăng ký")
+              help=f"Trên {fmt.number(kpi.models_started)} mô hình đã bắt đầu đến ngày "
+                   f"{fmt.date(f['as_of'])} (không tính mô hình bắt đầu sau ngày đó)")
 c = st.columns(4)
 with c[0]:
     ui.metric("Hộ chưa có tổ phụ trách", kpi.households - kpi.households_covered)
@@ -61,9 +62,10 @@ with right:
     st.subheader("Mô hình theo lĩnh vực")
     mf = ui.run_query("models_by_field", **params)
     mf["Lĩnh vực"] = mf.field.map(ui.field_label)
-    long = mf.melt(id_vars="Lĩnh vực", value_vars=["models", "active_models"],
+    long = mf.melt(id_vars="Lĩnh vực", value_vars=["models_started", "active_models"],
                    var_name="loai", value_name="Số mô hình")
-    long["loai"] = long.loai.map({"models": "Đã đăng ký", "active_models": "Đang hoạt động"})
+    long["loai"] = long.loai.map({"models_started": "Đã bắt đầu đến ngày này",
+                                  "active_models": "Đang hoạt động"})
     fig = px.bar(long, y="Lĩnh vực", x="Số mô hình", color="loai", barmode="group",
                  orientation="h", labels={"loai": ""}, text="Số mô hình",
                  color_discrete_sequence=["#c9c9c9", "#B3261E"])
@@ -77,22 +79,25 @@ top, bottom = overview.top_bottom(cov, n=10)
 without = cov[cov.cells == 0]
 if len(without):
     st.markdown(f"**{fmt.number(len(without))} xã chưa có tổ nào** "
-                f"({fmt.number(without.households.sum())} hộ): "
-                + ", ".join(map(ui.esc, without.sort_values("households",
-                                                            ascending=False).unit_name)))
+                f"({fmt.number(without.households.sum())} hộ):")
+    st.text(", ".join(without.sort_values("households", ascending=False).unit_name))
 l2, r2 = st.columns(2)
 for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top"),
                                (r2, bottom, "10 xã độ phủ thấp nhất (trong các xã đã có tổ)",
                                 "bottom")):
     with col:
         st.markdown(f"**{title}**")
+        if frame.empty:        # a message, never an empty chart with a meaningless axis
+            st.info(f"Chưa có xã nào có tổ đang hoạt động tính đến {fmt.date(f['as_of'])}.")
+            continue
         fig = px.bar(frame, x="coverage_pct", y="unit_name", orientation="h",
                      text=frame.coverage_pct.map(fmt.percent),
                      labels={"coverage_pct": "Độ phủ (%)", "unit_name": ""},
                      color_discrete_sequence=["#B3261E" if key == "top" else "#7f7f7f"])
         fig.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(range=[0, 105]))
         ui.chart(fig, f"cov_{key}", height=380)
-ui.table(cov, key="cov_table", query="coverage_by_unit",
+ui.table(cov.drop(columns=["parent_code", "parent_name"]), key="cov_table",
+         query="coverage_by_unit",
          params={"level": "commune", **params}, title="Độ phủ theo xã",
          labels=ui.COMMON_LABELS, commune_link="unit_code")
 

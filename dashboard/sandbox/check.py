@@ -207,5 +207,6 @@ def _short(e: Exception) -> str:
                    "Conversion Error: ", "Invalid Input Error: "):
         msg = msg.replace(prefix, "")
     from dashboard.access.safe_text import scrub_paths
+    from dashboard.i18n.duckdb_errors import translate  # DuckDB's English in Vietnamese
 
-    return scrub_paths(msg)[:600]
+    return translate(scrub_paths(msg))[:600]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web import auth, navigation, ui
+from dashboard.web import auth, navigation, ui, vi_chrome
 
 ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
 
@@ -20,9 +20,16 @@ def build_pages(principal=None) -> list:
     icons = {file: icon for file, _, icon, _ in navigation.PAGES}
     shown = [(f, t, u) for f, t, u in navigation.built()
              if principal is None or navigation.allowed(f, principal)]
-    return [st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
-                    default=(i == 0))
-            for i, (file, title, url) in enumerate(shown)]
+    # The home page is served at "/", which frees its own address: a hidden copy answers
+    # /tong-quan (a page's url_path doubles as its id, hence the home page's inner id).
+    pages = [st.Page(f"../pages/{file}", title=title, icon=icons[file],
+                     url_path=f"{url}-home" if i == 0 else url, default=(i == 0))
+             for i, (file, title, url) in enumerate(shown)]
+    if shown:
+        file, title, url = shown[0]
+        pages.append(st.Page(f"../pages/{file}", title=title, icon=icons[file], url_path=url,
+                             visibility="hidden"))
+    return pages
 
 
 def main() -> None:
@@ -41,6 +48,7 @@ def main() -> None:
         page = st.navigation(build_pages(principal), position="sidebar")
         st.session_state["_page_url"] = page.url_path     # comments are tied to the page
         with st.sidebar:
+            vi_chrome.inject()      # Streamlit's and Plotly's own texts in Vietnamese
             st.caption("Ban Dân vận · " + ui.esc(ui.province_name() or "chưa có dữ liệu"))
         auth.sidebar(principal)
         ui.sidebar_filters()

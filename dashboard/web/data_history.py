@@ -31,7 +31,8 @@ def render_history() -> None:
     if batches.empty:
         st.info("Chưa có lần nhập nào.")
     else:
-        st.dataframe(history.history_table(batches), hide_index=True, width="stretch",
+        st.dataframe(ui.vi_style(history.history_table(batches)), hide_index=True,
+                     width="stretch",
                      height=min(420, 38 + 35 * len(batches)))
         ui.downloads(history.history_table(batches), "import_batches", key="hist_dl",
                      title="Lịch sử nhập")

@@ -13,14 +13,15 @@ import traceback
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from dashboard import config, contract, store
+from dashboard.analysis.search import commune_option_label
 from dashboard.i18n import fmt
 from dashboard.output import exports
 from dashboard.store import province, queries
+from dashboard.web import urlstate
 
 LOG = logging.getLogger("dashboard")
 FILTER_KEY = "_filters"
@@ -173,8 +174,9 @@ def sidebar_filters() -> dict:
                                 placeholder="Tất cả giai đoạn")
         chosen = st.multiselect("Xã, phường", list(names),
                                 default=[c for c in _param_list("communes") if c in names],
-                                format_func=lambda c: f"{names.get(c, c)} ({c})",
-                                key="f_communes", placeholder="Tất cả xã, phường")
+                                format_func=lambda c: commune_option_label(c, names.get(c)),
+                                key="f_communes", placeholder="Tất cả xã, phường",
+                                help="Gõ tên có dấu hoặc không dấu, hoặc mã xã để tìm")
     # effective commune list for queries: the chosen communes, narrowed by phase
     effective = None
     if prov and not (chosen or phases):
@@ -213,12 +215,7 @@ def _province_filter(cs: pd.DataFrame) -> tuple[str | None, str | None]:
 
 
 def _sync_url(values: dict) -> None:
-    for k, v in values.items():
-        if v is None:
-            if k in st.query_params:
-                del st.query_params[k]
-        elif st.query_params.get(k) != v:
-            st.query_params[k] = v
+    urlstate.sync_params(st.query_params, values)
 
 
 def filters() -> dict:
@@ -257,56 +254,23 @@ def filter_caption(f: dict | None = None) -> str:
 
 
 def url_value(key: str, default, allowed=None):
-    """A widget's initial value from the URL (?key=…), else default; cast to default's type.
-    Pass it as the widget's value/default/index so a shared link restores the view."""
-    raw = st.query_params.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        if isinstance(default, bool):
-            value = raw.lower() in ("1", "true", "yes", "co")
-        elif isinstance(default, int):
-            value = int(float(raw))
-        elif isinstance(default, float):
-            value = float(raw)
-        elif isinstance(default, tuple):       # ranges, e.g. (5, 8) <-> "5,8"
-            value = tuple(type(default[0])(v) for v in raw.split(","))
-            if len(value) != len(default):
-                return default
-        elif isinstance(default, list):
-            value = [v for v in raw.split(",") if v]
-        else:
-            value = raw
-    except ValueError:
-        return default
-    if allowed is not None:
-        if isinstance(value, list):
-            value = [v for v in value if v in allowed]
-        elif value not in allowed:
-            return default
-    return value
+    """A widget's initial value from the URL (see web/urlstate.url_value)."""
+    return urlstate.url_value(st.query_params, key, default, allowed)
 
 
 def keep_in_url(**defaults) -> None:
-    """After the widgets ran: write each widget's value (session state under the same key)
-    to the URL when it differs from its default, and drop it from the URL otherwise."""
-    values = {}
-    for key, default in defaults.items():
-        if key not in st.session_state:     # widget not drawn this run (e.g. another tab)
-            continue
-        value = st.session_state[key]
-        if isinstance(value, bool):
-            values[key] = None if value == default else ("1" if value else "0")
-        else:
-            values[key] = None if value == default else value
-    sync_params(**values)
+    """Widget values that differ from their defaults into the URL (web/urlstate)."""
+    urlstate.keep_in_url(st.query_params, st.session_state, defaults)
 
 
 def sync_params(**values) -> None:
     """Keep a page's own selections in the URL (None removes the parameter)."""
-    _sync_url({k: (None if v in (None, "", []) else
-                   ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
-               for k, v in values.items()})
+    urlstate.sync_params(st.query_params, values)
+
+
+def seed_from_url(key: str, multi: bool = False, default=None, allowed=None, cast=str) -> None:
+    """Widget state starts from the URL (so a link restores the view), else from default."""
+    urlstate.seed_widget(st.session_state, st.query_params, key, multi, default, allowed, cast)
 
 
 COPY_LINK_HTML = """
@@ -538,6 +502,7 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     """A table with Vietnamese headers, CSV/XLSX downloads and 'Xem SQL'.
     At most max_rows (default DISPLAY_ROWS) rows are drawn; downloads hold every row.
     commune_link: the column holding commune codes; adds a link to each commune's profile."""
+    df = with_enum_labels(with_parent_names(df))
     shown = df.rename(columns=labels or {})
     # pandas' Styler refuses more than 262,144 cells: keep rows × columns under that
     cap = min(max_rows or DISPLAY_ROWS, STYLED_CELLS // max(1, len(shown.columns) + 1))
@@ -548,18 +513,54 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
                       [f"{PROFILE_URL}?commune={quote(c)}" if isinstance(c, str) and c else ""
                        for c in df[commune_link].head(cap)])
+        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
+            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
-    if PROFILE_COLUMN in linked.columns:
-        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
-            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
     st.dataframe(vi_style(linked), hide_index=True, width="stretch", column_config=config, **kw)
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)
     _figure_footer(key, title)
+
+
+def with_parent_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A unit's parent name right beside its parent code (which 'Khu phố 4'? the commune's)."""
+    if "parent_code" in df.columns and "parent_name" in df.columns:
+        cols = [c for c in df.columns if c != "parent_name"]
+        cols.insert(cols.index("parent_code") + 1, "parent_name")
+        return df[cols]
+    return df
+
+
+ENUM_COLUMNS = {"level": contract.LEVELS, "unit_level": contract.LEVELS,
+                "origin_level": contract.LEVELS, "recognized_level": contract.RECOGNIZED_LEVELS,
+                "field": contract.FIELDS}
+
+
+def with_enum_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Contract codes (village, pilot, economy…) shown by their Vietnamese labels."""
+    out = df
+    for col in df.columns:
+        enum = ENUM_COLUMNS.get(col)
+        if enum is None and col == "phase":
+            out = out if out is not df else df.copy()
+            out[col] = df[col].map(lambda v: PHASE_LABELS.get(v, v))
+        elif enum is not None and not pd.api.types.is_numeric_dtype(df[col]):
+            out = out if out is not df else df.copy()
+            out[col] = df[col].map(lambda v, e=enum: contract.enum_label(e, v)
+                                   if isinstance(v, str) else v)
+    return out
+
+
+def column_digits(s: pd.Series) -> int:
+    """One number of decimals per column: 0 for whole numbers, else 1 (2 below 1)."""
+    vals = pd.to_numeric(s, errors="coerce").dropna()
+    if vals.empty or (vals % 1 == 0).all():
+        return 0
+    return 2 if vals.abs().max() < 1 else 1
 
 
 def vi_style(df: pd.DataFrame):
@@ -579,22 +580,20 @@ def vi_style(df: pd.DataFrame):
                                  for v in vals):
                 s = pd.to_numeric(s, errors="coerce")
             else:
-                df[col] = ["–" if v is None or (isinstance(v, float) and v != v) else v
+                df[col] = [fmt.MISSING if v is None or (isinstance(v, float) and v != v) else v
                            for v in s]
                 continue
         if pd.api.types.is_datetime64_any_dtype(s):
-            df[col] = [fmt.date(v) if pd.notna(v) else "–" for v in s]
+            df[col] = [fmt.date(v) if pd.notna(v) else fmt.MISSING for v in s]
             continue
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             continue
-        vals = s.dropna().to_numpy(dtype=float)
-        digits = 0 if bool(np.all(np.mod(vals[np.isfinite(vals)], 1) == 0)) and \
-            bool(np.all(np.isfinite(vals))) else 2
+        digits = column_digits(s)
         if s.isna().any() or len(df) > STYLED_ROWS:
-            df[col] = fmt.numbers(s.astype(object).where(s.notna(), None), digits)
+            df[col] = fmt.numbers(s.astype(object).where(s.notna(), None), digits, exact=True)
         else:
             df[col] = s
-            formats[col] = (lambda v, d=digits: fmt.number(v, d))
+            formats[col] = (lambda v, d=digits: fmt.fixed(v, d))
     return df.style.format(formats) if formats else df
 
 
@@ -606,6 +605,7 @@ def number_column(label: str, digits: int = 0, pct: bool = False):
 
 COMMON_LABELS = {
     "unit_code": "Mã", "unit_name": "Tên", "parent_code": "Mã cấp trên",
+    "parent_name": "Tên đơn vị cấp trên",
     "households": "Số hộ", "cells": "Số tổ", "members": "Thành viên",
     "households_covered": "Hộ được phụ trách", "coverage_pct": "Độ phủ (%)",
     "uncovered_households": "Hộ chưa có tổ", "households_per_cell": "Hộ/tổ",

@@ -1,7 +1,10 @@
 """Page state <-> URL query parameters, so a link reopens exactly the same view.
 
-Pure helpers (no Streamlit): pages read `st.query_params` into typed state with `decode()`
-and write their state back with `encode()`; `share_url()` builds the link to copy.
+The one URL-state module. Pure helpers (no Streamlit import): pages read `st.query_params`
+into typed state with `decode()` and write their state back with `encode()`; `share_url()`
+builds the link to copy; `url_value`, `seed_widget`, `sync_params`, `keep_in_url` and
+`write_repeated` tie widgets to the URL (web/ui.py passes st.query_params and
+st.session_state); `profile_commune` decides which commune Hồ sơ xã opens.
 
 Encoding: dates ISO (`2025-06-30`), lists comma-joined (`communes=25111,25114`), booleans
 `1`/`0`, numbers as plain text; empty values (None, "", []) are left out of the URL.
@@ -188,3 +191,111 @@ def clamp_date(text: str | None, lo: dt.date, hi: dt.date,
     return shown, (f"Ngày {fmt.date(value)} trong liên kết nằm ngoài khoảng ngày của dữ liệu "
                    f"({fmt.date(lo)} – {fmt.date(hi)}); đang hiển thị số liệu đến "
                    f"{fmt.date(shown)}.")
+
+
+# -- widget state <-> URL (used through web/ui.py and the pages with st.query_params and
+#    st.session_state; plain mappings here so tests need no Streamlit) ----------------------
+
+def url_value(query_params: Mapping, key: str, default, allowed=None):
+    """A widget's initial value from the URL (?key=…), else default; cast to default's type.
+    Pass it as the widget's value/default/index so a shared link restores the view."""
+    raw = query_params.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        if isinstance(default, bool):
+            value = raw.lower() in ("1", "true", "yes", "co")
+        elif isinstance(default, int):
+            value = int(float(raw))
+        elif isinstance(default, float):
+            value = float(raw)
+        elif isinstance(default, tuple):       # ranges, e.g. (5, 8) <-> "5,8"
+            value = tuple(type(default[0])(v) for v in raw.split(","))
+            if len(value) != len(default):
+                return default
+        elif isinstance(default, list):
+            value = [v for v in raw.split(",") if v]
+        else:
+            value = raw
+    except ValueError:
+        return default
+    if allowed is not None:
+        if isinstance(value, list):
+            value = [v for v in value if v in allowed]
+        elif value not in allowed:
+            return default
+    return value
+
+
+def seed_widget(session_state, query_params, key: str, multi: bool = False, default=None,
+                allowed=None, cast=str) -> None:
+    """Before a widget is drawn the first time: its state from the URL (repeated parameters
+    for multi-valued widgets, so values may hold commas), else default."""
+    if key in session_state:
+        return
+    try:
+        raw = query_params.get_all(key) if multi else query_params.get(key)
+        value = ([cast(v) for v in raw] if multi else cast(raw)) if raw else None
+    except ValueError:
+        value = None
+    if value is not None and allowed is not None:
+        value = [v for v in value if v in allowed] if multi else (
+            value if value in allowed else None)
+    if value is None:
+        value = default
+    if value is not None:
+        session_state[key] = value
+
+
+def write_repeated(query_params, key: str, values: list[str]) -> None:
+    """A multi-valued widget's values as a repeated parameter (?f=a&f=b)."""
+    if query_params.get_all(key) != values:
+        if values:
+            query_params[key] = values
+        elif key in query_params:
+            del query_params[key]
+
+
+def sync_params(query_params, values: Mapping[str, object]) -> None:
+    """Keep a page's own selections in the URL (None, "" or [] removes the parameter)."""
+    for k, v in values.items():
+        text = (None if v in (None, "", []) else
+                ",".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
+        if text is None:
+            if k in query_params:
+                del query_params[k]
+        elif query_params.get(k) != text:
+            query_params[k] = text
+
+
+def keep_in_url(query_params, session_state, defaults: Mapping[str, object]) -> None:
+    """After the widgets ran: write each widget's value (session state under the same key)
+    to the URL when it differs from its default, and drop it from the URL otherwise."""
+    values = {}
+    for key, default in defaults.items():
+        if key not in session_state:     # widget not drawn this run (e.g. another tab)
+            continue
+        value = session_state[key]
+        if isinstance(value, bool):
+            values[key] = None if value == default else ("1" if value else "0")
+        else:
+            values[key] = None if value == default else value
+    sync_params(query_params, values)
+
+
+def profile_commune(wanted: str | None, available: list[str], chosen: list[str] | None,
+                    effective: list[str] | None) -> tuple[str | None, list[str]]:
+    """Which commune Hồ sơ xã opens, and the choices it offers.
+
+    A link (?commune=…) decides when it names a known commune; else the first commune chosen
+    in the sidebar filter that the filter keeps (phase narrowing applied); else the first of
+    the filtered communes when only a phase is chosen; else none (the page asks). With a
+    sidebar filter, its communes come first in the choices."""
+    known = set(available)
+    scope = [c for c in (effective or []) if c in known]
+    first = [c for c in (chosen or []) if c in scope] or scope
+    options = first + [c for c in scope if c not in first]
+    options += [c for c in available if c not in set(options)]
+    if wanted in known:
+        return wanted, options
+    return (first[0] if first else None), options

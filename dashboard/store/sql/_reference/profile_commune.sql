@@ -2,8 +2,8 @@
 -- title: Hồ sơ xã — thông tin chung
 -- description: One row about one commune at as_of: official reference data, villages, households, coverage, cells, phase and start date, models and indicator periods.
 -- params: commune (commune code, required); as_of (date, default today)
--- columns: commune_code, commune_name, parent_code, parent_name, commune_type, area_km2, latitude, longitude, population, villages, villages_with_cells, households, cells, members, households_covered, coverage_pct, uncovered_households, households_per_cell, households_per_member, phase, started_on, pilot_cells, rollout_cells, cells_ever, cells_ended, models, active_models, indicators, first_period, last_period
--- Coverage figures: commune_coverage macro (the metric definitions in _macros.sql). phase/started_on: commune_phase.
+-- columns: commune_code, commune_name, parent_code, parent_name, commune_type, area_km2, latitude, longitude, population, villages, villages_with_cells, households, cells, members, households_covered, coverage_pct, uncovered_households, households_per_cell, households_per_member, phase, started_on, pilot_cells, rollout_cells, cells_ever, cells_ended, models, active_models, indicators, first_period, last_period, models_started
+-- Coverage figures: commune_coverage macro (docs/data-contract.md, mục «Cách tính chỉ số»). phase/started_on: commune_phase.
 -- pilot_cells / rollout_cells / cells_ever / cells_ended: cells established by as_of
 -- (ended_on <= as_of counts as ended). models: of the commune and its villages; active_models
 -- started by as_of and not ended. Indicators: reported for the commune or its villages, up to
@@ -52,7 +52,8 @@ SELECT u.unit_code AS commune_code,
                AND (ended_on IS NULL OR ended_on > $as_of)) AS active_models,
        (SELECT count(DISTINCT indicator) FROM ind) AS indicators,
        (SELECT min(period) FROM ind) AS first_period,
-       (SELECT max(period) FROM ind) AS last_period
+       (SELECT max(period) FROM ind) AS last_period,
+       (SELECT count(*) FROM m WHERE started_on <= $as_of) AS models_started
 FROM units u
 JOIN cc ON cc.unit_code = u.unit_code
 JOIN commune_phase($as_of) p ON p.commune_code = u.unit_code
