@@ -473,3 +473,17 @@ def test_real_cli_refuses_and_times_out(small_db):
     assert "Traceback" not in p.stderr
     assert file_digest(small_db) == before_file
     assert content_digest(small_db) == before_rows
+
+
+def test_schema_search_ignores_diacritics_and_case():
+    import pandas as pd
+
+    cols = pd.DataFrame({"table": ["units", "units", "cells"],
+                         "column": ["unit_name", "households", "members"],
+                         "type": ["VARCHAR", "BIGINT", "BIGINT"],
+                         "label": ["Tên đơn vị", "Số hộ", "Số thành viên"],
+                         "meaning": ["", "", ""]})
+    assert sandbox.search_tables(cols, "") == ["units", "cells"]
+    assert sandbox.search_tables(cols, "so ho") == ["units"]
+    assert sandbox.search_tables(cols, "THÀNH VIÊN") == ["cells"]
+    assert sandbox.search_tables(cols, "không có") == []

@@ -1,81 +1,22 @@
 """Phân tích SQL: read-only SQL over the data, example queries, schema browser, downloads.
 
 Every rule (one SELECT, no files/network/settings, time/row/memory limits) lives in
-dashboard/sandbox/; this script only draws widgets. Only for analysts and above. A link may open it with a named query:
-?q=<name>&p_<param>=<value>… or with ad hoc SQL: ?sql=<text>&p_<param>=<value>….
+dashboard/sandbox/; the sections are drawn by dashboard/web/sql_view.py. Only for analysts and
+above. A link may open it with a named query: ?q=<name>&p_<param>=<value>… or with ad hoc
+SQL: ?sql=<text>&p_<param>=<value>… (the editor is filled; nothing runs before «Chạy»).
 """
-import datetime as dt
-
 import streamlit as st
 
-from dashboard import contract, sandbox
+from dashboard import sandbox
 from dashboard.i18n import fmt
-from dashboard.output import exports
-from dashboard.web import questions_ui, ui
+from dashboard.web import questions_ui, sql_view, ui
 
-EXAMPLE_NONE = ""
 ui.require("sql")
 f = ui.filters()
-db = ui.get_db()
 limits = sandbox.Limits.from_env()
-examples = {e.name: e for e in sandbox.examples()}
-ss = st.session_state
+examples = sql_view.examples()
+sql_view.init_state()
 
-
-# --- state: link from "Xem SQL", example picker, schema buttons ----------------------------
-def _set_param_state(name: str, text):
-    """Put a parameter value (text from a URL, or a Python value) into its widget's state."""
-    kind = sandbox.param_kind(name)
-    key = f"sqlp_{name}"
-    if text is None:
-        ss.pop(key, None)
-        return
-    try:
-        value = sandbox.coerce_value(name, text) if isinstance(text, str) else text
-    except sandbox.SandboxError:
-        return
-    if kind == "date" and isinstance(value, dt.date):
-        ss[key] = value
-    elif kind == "communes":
-        ss[key] = list(value or [])
-    elif value is not None:
-        ss[key] = str(value)
-
-
-def _load_example():
-    name = ss.get("sql_example") or EXAMPLE_NONE
-    if name in examples:
-        ss["sql_text"] = examples[name].sql
-        ss["sql_autorun"] = True
-
-
-def _insert_table(table: str):
-    ss["sql_example"] = EXAMPLE_NONE
-    ss["sql_text"] = f"SELECT *\nFROM {table}\nLIMIT 100\n"
-    ss["sql_autorun"] = True
-
-
-sig = sandbox.link_signature(st.query_params)
-if ss.get("sql_link_sig") != sig:
-    ss["sql_link_sig"] = sig
-    q_name, q_sql, q_params = sandbox.parse_explorer_query_params(st.query_params)
-    if q_name in examples:
-        ss["sql_example"] = q_name
-        ss["sql_text"] = examples[q_name].sql
-    elif q_sql:
-        ss["sql_example"] = EXAMPLE_NONE
-        ss["sql_text"] = q_sql
-    for k, v in q_params.items():
-        _set_param_state(k, v)
-    # a link only fills the editor: nothing runs before the user presses Run
-    ss.pop("sql_autorun", None)
-
-if "sql_text" not in ss:
-    ss["sql_text"] = ("SELECT level, count(*) AS so_don_vi\nFROM units\nGROUP BY level\n"
-                      "ORDER BY so_don_vi DESC\n")
-    ss["sql_autorun"] = True
-
-# --- page --------------------------------------------------------------------------------
 st.title("Phân tích SQL")
 ui.demo_banner()
 st.caption(
@@ -88,223 +29,24 @@ st.caption(
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.selectbox(
-        "Truy vấn mẫu (các truy vấn có tên trong queries/)",
-        [EXAMPLE_NONE, *examples],
-        format_func=lambda n: "— Câu lệnh tự viết —" if n == EXAMPLE_NONE
+        "Truy vấn mẫu (các truy vấn có tên)",
+        [sql_view.EXAMPLE_NONE, *examples],
+        format_func=lambda n: "— Câu lệnh tự viết —" if n == sql_view.EXAMPLE_NONE
         else f"{examples[n].title} ({n})",
-        key="sql_example", on_change=_load_example)
-    chosen = examples.get(ss.get("sql_example") or EXAMPLE_NONE)
+        key="sql_example", on_change=sql_view._load_example)
+    chosen = examples.get(st.session_state.get("sql_example") or sql_view.EXAMPLE_NONE)
     if chosen and chosen.description:
         st.caption(chosen.description)
     sql_text = st.text_area("Câu lệnh SQL", key="sql_text", height=260,
                             help="Một câu lệnh SELECT (cũng nhận FROM …, WITH …, DESCRIBE, "
                                  "SUMMARIZE). Tham số viết dạng $ten_tham_so.")
-    names = sandbox.param_names(sql_text)
-    values: dict = {}
-    if names:
-        st.markdown("**Tham số**")
-        communes_df = ui.communes()
-        commune_names = dict(zip(communes_df.unit_code, communes_df.unit_name))
-        # short inputs side by side, the commune list on its own full-width row
-        ordered = [n for n in names if sandbox.param_kind(n) != "communes"]
-        ordered += [n for n in names if sandbox.param_kind(n) == "communes"]
-        short = [n for n in ordered if sandbox.param_kind(n) != "communes"]
-        cols = st.columns(3) if short else []
-        for i, name in enumerate(ordered):
-            kind = sandbox.param_kind(name)
-            key = f"sqlp_{name}"
-            label = f"${name} — {sandbox.param_label(name)}"
-            with (cols[i % 3] if kind != "communes" else st.container()):
-                if kind == "date":
-                    if key not in ss:
-                        ss[key] = f["as_of"] if name == "as_of" else dt.date.today()
-                    values[name] = st.date_input(label, key=key, format="DD/MM/YYYY",
-                                                 min_value=dt.date(2000, 1, 1),
-                                                 max_value=dt.date(2100, 12, 31))
-                elif kind == "communes":
-                    if key not in ss:
-                        ss[key] = list(f.get("chosen") or [])
-                    options = list(dict.fromkeys([*commune_names, *ss[key]]))
-                    chosen_codes = st.multiselect(
-                        label, options, key=key, placeholder="Tất cả xã, phường",
-                        format_func=lambda c: f"{commune_names.get(c, c)} ({c})")
-                    values[name] = chosen_codes or None
-                elif kind == "commune":
-                    options = list(commune_names)
-                    if ss.get(key) not in options and options:
-                        extra = ss.get(key)
-                        options = ([extra] if extra else []) + options
-                    values[name] = st.selectbox(
-                        label, options, key=key,
-                        format_func=lambda c: f"{commune_names.get(c, c)} ({c})")
-                elif kind == "level":
-                    values[name] = st.selectbox(
-                        label, ["commune", "village"], key=key,
-                        format_func=lambda v: contract.enum_label(contract.LEVELS, v))
-                elif kind == "indicator":
-                    options = list(contract.INDICATOR_LABELS)
-                    if ss.get(key) and ss[key] not in options:
-                        options.insert(0, ss[key])
-                    values[name] = st.selectbox(label, options, key=key,
-                                                format_func=contract.indicator_label)
-                elif kind == "field":
-                    values[name] = st.selectbox(
-                        label, list(contract.FIELDS), key=key,
-                        format_func=lambda v: contract.enum_label(contract.FIELDS, v))
-                else:
-                    values[name] = st.text_input(label, key=key)
+    values = sql_view.param_inputs(sql_text, f)
     run_clicked = st.button("▶ Chạy", type="primary", key="sql_run")
 
 with right:
-    st.markdown("**Lược đồ dữ liệu**")
-    try:
-        box = sandbox.for_database(db, limits)
-        schema = box.schema()
-    except sandbox.SandboxError as e:
-        box, schema = None, None
-        st.error(e.message)
-    if schema is not None:
-        search = st.text_input("Tìm bảng hoặc cột", key="sql_schema_search",
-                               placeholder="ví dụ: households, số hộ, xã")
-        tables = schema[schema["column"] != ""]
-        macros = schema[schema["column"] == ""]
-        if search:
-            from dashboard.i18n.text import fold
+    box = sql_view.schema_panel(ui.get_db(), limits)
 
-            needle = fold(search)
-            hit = tables.apply(lambda r: needle in fold(" ".join(map(str, r.values))), axis=1)
-            shown_tables = sorted(set(tables.loc[hit, "table"]))
-        else:
-            shown_tables = list(dict.fromkeys(tables["table"]))
-        st.caption(f"{fmt.number(len(shown_tables))} bảng · bấm một bảng để xem các cột")
-        with st.container(height=520, border=False):
-            for table in shown_tables:
-                cols_df = tables[tables["table"] == table][["column", "type", "label", "meaning"]]
-                short = sandbox.table_label(table)
-                with st.expander(f"**{table}**" + (f" — {short}" if short else "")
-                                 + f" · {fmt.number(len(cols_df))} cột",
-                                 expanded=bool(search)):
-                    doc = sandbox.table_doc(table)
-                    if doc:
-                        st.caption(doc)
-                    st.dataframe(
-                        cols_df, hide_index=True, width="stretch",
-                        column_config={"column": "Cột", "type": "Kiểu", "label": "Nhãn",
-                                       "meaning": "Ý nghĩa, quy tắc"})
-                    st.button("Chèn SELECT * FROM " + table, key=f"sql_ins_{table}",
-                              on_click=_insert_table, args=(table,))
-            if len(macros) and not search:
-                with st.expander(f"Hàm bảng (chỉ số theo định nghĩa) · "
-                                 f"{fmt.number(len(macros))}"):
-                    st.caption("Định nghĩa chỉ số (docs/data-contract.md, mục «Cách tính chỉ số»), dùng được trong FROM, "
-                               "ví dụ `SELECT * FROM commune_coverage(DATE '2025-06-30')`.")
-                    st.dataframe(macros[["table", "meaning"]], hide_index=True,
-                                 width="stretch",
-                                 column_config={"table": "Hàm", "meaning": "Ý nghĩa"})
-
-def _value_text(v) -> str:
-    if v is None:
-        return "NULL (tất cả)"
-    if isinstance(v, dt.date):
-        return fmt.date(v)
-    if isinstance(v, (list, tuple)):
-        return ", ".join(map(str, v))
-    return str(v)
-
-
-# --- run -----------------------------------------------------------------------------------
-if (run_clicked or ss.pop("sql_autorun", False)) and box is not None:
-    try:
-        ui.audit("sql", sql_text[:2000])
-        result = box.run(sql_text, values)
-        ss["sql_last"] = {"sql": sql_text, "params": values, "result": result, "error": None}
-    except sandbox.SandboxError as e:
-        ss["sql_last"] = {"sql": sql_text, "params": values, "result": None, "error": e}
-    # keep the statement in the URL so the link reopens it
-    example = ss.get("sql_example") or EXAMPLE_NONE
-    same = example in examples and examples[example].sql.strip() == sql_text.strip()
-    wanted = sandbox.explorer_query_params(example if same else None, values,
-                                           None if same else sql_text)
-    for k in [k for k in st.query_params if k in ("q", "sql") or k.startswith("p_")]:
-        if k not in wanted:
-            del st.query_params[k]
-    for k, v in wanted.items():
-        if st.query_params.get(k) != v:
-            st.query_params[k] = v
-    ss["sql_link_sig"] = sandbox.link_signature(st.query_params)
-
-last = ss.get("sql_last")
-st.divider()
-if not last:
-    st.info("Viết một câu lệnh SELECT hoặc chọn một truy vấn mẫu rồi bấm **Chạy**.")
-elif last["error"] is not None:
-    err = last["error"]
-    icon = {"timeout": ":material/timer:", "memory": ":material/memory:",
-            "refused": ":material/block:", "busy": ":material/hourglass_empty:"}.get(
-        err.kind, ":material/warning:")
-    st.error(err.message, icon=icon)
-else:
-    res = last["result"]
-    df = res.df
-    st.subheader("Kết quả")
-    st.caption(f"{fmt.number(len(df))} dòng · {fmt.number(len(df.columns))} cột · "
-               f"{fmt.fixed(res.elapsed_s, 2)} giây")
-    if res.cut == "bytes":
-        st.warning(
-            f"Kết quả quá lớn (giới hạn {fmt.number(limits.max_result_mb)} MB) nên chỉ giữ "
-            f"{fmt.number(len(df))} dòng đầu. Hãy chọn ít cột hơn, rút ngắn chuỗi văn bản "
-            "hoặc gộp nhóm trước.", icon=":material/content_cut:")
-    elif res.truncated:
-        st.warning(
-            f"Kết quả có hơn {fmt.number(res.row_limit)} dòng nên chỉ hiển thị "
-            f"{fmt.number(res.row_limit)} dòng đầu. Nút tải xuống bên dưới chạy lại câu lệnh "
-            f"và lấy toàn bộ kết quả (tối đa {fmt.number(limits.download_rows)} dòng).",
-            icon=":material/content_cut:")
-    st.dataframe(ui.vi_style(df), hide_index=True, width="stretch", height=420)
-    subject = ss.get("sql_example") or "Phân tích SQL"
-    meta = exports.sheet_meta(None, "câu lệnh SQL của người dùng",
-                              "Bảng điều khiển Dân vận · Phân tích SQL: " + last["sql"][:500])
-    run_sql, run_params = last["sql"], last["params"]
-
-    def _full():
-        if not res.truncated:
-            return df
-        try:
-            return box.run_full(run_sql, run_params).df
-        except sandbox.SandboxError as e:
-            import pandas as pd
-
-            return pd.DataFrame({"Lỗi": [e.message]})
-
-    today = dt.date.today()
-    c1, c2, c3, _ = st.columns([1, 1, 1.2, 2.8])
-    who, base = ui.principal(), ui.base_db()
-
-    def _logged(kind, build):
-        from dashboard.access import audit
-
-        audit.record(base, who, "export", f"{kind} {subject} (Phân tích SQL)")
-        return build(_full())
-
-    c1.download_button("⬇ CSV" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: _logged("CSV", exports.to_csv_bytes),
-                       exports.file_name(subject, "csv", today), exports.CSV_MIME,
-                       key="sql_dl_csv", width="stretch", on_click="ignore",
-                       help=exports.CSV_DIALECT_LABELS["excel-vi"])
-    c2.download_button("⬇ Excel" + (" (toàn bộ)" if res.truncated else ""),
-                       lambda: _logged("XLSX", lambda d: exports.to_xlsx_bytes(
-                           d, title="Phân tích SQL", meta=meta)),
-                       exports.file_name(subject, "xlsx", today), exports.XLSX_MIME,
-                       key="sql_dl_xlsx", width="stretch", on_click="ignore")
-    c3.download_button("⬇ CSV máy đọc",
-                       lambda: _logged("CSV", lambda d: exports.to_csv_bytes(d, "plain")),
-                       exports.file_name(subject + " may doc", "csv", today), exports.CSV_MIME,
-                       key="sql_dl_csv_plain", width="stretch", on_click="ignore",
-                       help=exports.CSV_DIALECT_LABELS["plain"])
-    if res.params:
-        st.caption("Tham số: " + ", ".join(f"${k} = {_value_text(v)}"
-                                           for k, v in res.params.items()))
-    questions_ui.save_block(run_sql, run_params)
-
+sql_view.run(box, sql_text, values, run_clicked)
+sql_view.show_result(box, limits)
 st.divider()
 questions_ui.saved_list()

@@ -52,6 +52,7 @@ from dashboard.sandbox.schema_docs import (  # noqa: F401
     TABLE_LABELS,
     column_label,
     column_meaning,
+    search_tables,
     table_doc,
     table_label,
 )

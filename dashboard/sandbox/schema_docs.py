@@ -99,3 +99,15 @@ def table_doc(table: str) -> str:
     if ds is not None:
         return f"{ds.label}. {ds.description} Khóa: {', '.join(ds.key)}."
     return TABLE_DOCS.get(table, "")
+
+
+def search_tables(columns, text: str | None) -> list[str]:
+    """The tables of a schema listing (one row per column) whose name, columns, labels or
+    meanings contain `text`, compared without diacritics or case; all tables when empty."""
+    from dashboard.i18n.text import fold
+
+    if not text:
+        return list(dict.fromkeys(columns["table"]))
+    needle = fold(text)
+    joined = columns.astype(str).agg(" ".join, axis=1).map(fold)
+    return sorted(set(columns.loc[joined.str.contains(needle, regex=False), "table"]))
