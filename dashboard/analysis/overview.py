@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.i18n import fmt
+from dashboard.i18n import fmt, labels
 
 PHASE_COLORS = {"Thí điểm": "#B3261E", "Nhân rộng": "#E8A33D"}
-_PHASE = {"pilot": "Thí điểm", "rollout": "Nhân rộng"}
+_PHASE = labels.PHASE_NAMES
 
 
 def growth_long(growth: pd.DataFrame) -> pd.DataFrame:

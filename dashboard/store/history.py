@@ -26,14 +26,13 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import config
-from dashboard.i18n import fmt
+from dashboard.i18n import fmt, labels
 from dashboard.store.database import Database
 
 STATUS_LABELS = {"committed": "Đã ghi", "rolled_back": "Đã hoàn tác"}
 MODE_LABELS = {"all_or_nothing": "Tất cả hoặc không", "valid_rows_only": "Chỉ dòng hợp lệ",
                "approximate": "Ranh giới gần đúng"}
-DATASET_LABELS = {"units": "Đơn vị", "cells": "Tổ dân vận", "models": "Mô hình",
-                  "indicators": "Chỉ số", "boundaries": "Ranh giới"}
+DATASET_LABELS = labels.DATASET_LABELS
 # what a row of each dataset is called in a count ("382 tổ, 12 mô hình")
 ROW_WORDS = {"units": "đơn vị cấp dưới", "cells": "tổ", "models": "mô hình",
              "indicators": "dòng chỉ số", "boundaries": "ranh giới"}

@@ -18,14 +18,14 @@ import streamlit as st
 
 from dashboard import config, contract, store
 from dashboard.analysis.search import commune_option_label
-from dashboard.i18n import fmt
+from dashboard.i18n import fmt, labels
 from dashboard.output import exports
 from dashboard.store import province, queries
 from dashboard.web import urlstate
 
 LOG = logging.getLogger("dashboard")
 FILTER_KEY = "_filters"
-PHASE_LABELS = {"pilot": "Thí điểm", "rollout": "Nhân rộng", "none": "Chưa có tổ"}
+PHASE_LABELS = labels.PHASE_LABELS
 PLOT_CONFIG = {"displaylogo": False,
                "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
 

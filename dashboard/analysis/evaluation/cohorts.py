@@ -4,13 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.i18n import labels
+
 from .dates import month_indices
 
 PILOT, NONE = "pilot", "none"
 ALL_STARTED = "all_started"
-PILOT_LABEL = "Thí điểm"
+PILOT_LABEL = labels.PHASE_NAMES[PILOT]
 NONE_LABEL = "Chưa bắt đầu"
-PHASE_LABELS = {PILOT: PILOT_LABEL, "rollout": "Nhân rộng", NONE: NONE_LABEL}
+PHASE_LABELS = {**labels.PHASE_NAMES, NONE: NONE_LABEL}   # none: not started yet
 ALL_STARTED_LABEL = "Tất cả xã đã bắt đầu"
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
