@@ -35,6 +35,7 @@ import pandas as pd
 
 from dashboard import config
 from dashboard.access.principal import Forbidden, Principal
+from dashboard.store.database import Reading
 
 # table -> WHERE clause; $su = unit codes in scope, $sb = batch ids in scope
 _BY_UNIT = "unit_code IN (SELECT unnest($su::VARCHAR[]))"
@@ -237,7 +238,7 @@ def scope_key(scope: tuple[str, ...] | None) -> str:
     return hashlib.sha256(",".join(sorted(scope)).encode()).hexdigest()[:16]
 
 
-class ScopedDatabase:
+class ScopedDatabase(Reading):
     """A read-only view of a Database limited to a scope (same reading API as Database).
     Writes go to the real database through the checks of the data layer, never through
     this object."""
@@ -261,24 +262,6 @@ class ScopedDatabase:
 
     def cursor(self):
         return self.con.cursor()
-
-    def df(self, sql: str, params=None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
-        finally:
-            cur.close()
-
-    def scalar(self, sql: str, params=None):
-        cur = self.cursor()
-        try:
-            row = (cur.execute(sql, params) if params is not None else cur.execute(sql)).fetchone()
-            return row[0] if row else None
-        finally:
-            cur.close()
-
-    def table_count(self, table: str) -> int:
-        return int(self.scalar(f"SELECT count(*) FROM {table}"))
 
     def ensure_schema(self) -> None:
         pass

@@ -296,7 +296,7 @@ def match_codes(values: pd.Series, units: pd.DataFrame) -> list[str | None]:
 # -- matching and importing ------------------------------------------------------------------
 
 def _units(db) -> pd.DataFrame:
-    return db.df("SELECT unit_code, unit_name, level, parent_code FROM units")
+    return db.units()
 
 
 def prepare(gdf: gpd.GeoDataFrame, units: pd.DataFrame, code_property: str | None,

@@ -308,7 +308,7 @@ def resolve_code(code: str | None, known: dict[str, str]) -> str | None:
 # --- validation -----------------------------------------------------------------------------
 
 def _existing_units(db: Database) -> pd.DataFrame:
-    return db.df("SELECT unit_code, unit_name, level, parent_code FROM units")
+    return db.units()
 
 
 def suggestion_names(units: pd.DataFrame, db: Database | None = None) -> dict[str, str]:

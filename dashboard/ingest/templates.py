@@ -90,8 +90,7 @@ def columns_table(ds: Dataset) -> pd.DataFrame:
 
 def user_units(db) -> pd.DataFrame:
     """The user's units, listed in the templates so codes can be looked up."""
-    return db.df("SELECT unit_code, unit_name, level, parent_code FROM units "
-                 "ORDER BY unit_code")
+    return db.units()
 
 
 def file_name(dataset: str, kind: str) -> str:

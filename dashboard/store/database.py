@@ -64,7 +64,39 @@ def default_db_path() -> Path:
     return Path(config.get("db_path"))
 
 
-class Database:
+class Reading:
+    """The reading API shared by a Database and its scoped views (access/scope.py): each
+    statement on its own cursor, fully fetched."""
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
+
+    def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: dict | list | None = None):
+        cur = self.cursor()
+        try:
+            row = (cur.execute(sql, params) if params is not None else cur.execute(sql)).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    def units(self) -> pd.DataFrame:
+        """The stored units (code, name, level, parent), ordered by code: what the checks,
+        the templates and the boundary matcher look codes up in."""
+        return self.df("SELECT unit_code, unit_name, level, parent_code FROM units "
+                       "ORDER BY unit_code")
+
+    def table_count(self, table: str) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {table}"))
+
+
+class Database(Reading):
     """One DuckDB database file shared by the process."""
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
@@ -94,24 +126,6 @@ class Database:
     # -- reading ---------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
-
-    def df(self, sql: str, params: dict | list | None = None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params).df() if params is not None else cur.execute(sql).df()
-        finally:
-            cur.close()
-
-    def scalar(self, sql: str, params: dict | list | None = None):
-        cur = self.cursor()
-        try:
-            row = (cur.execute(sql, params) if params is not None else cur.execute(sql)).fetchone()
-            return row[0] if row else None
-        finally:
-            cur.close()
-
-    def table_count(self, table: str) -> int:
-        return int(self.scalar(f"SELECT count(*) FROM {table}"))
 
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self) -> None:
