@@ -1,6 +1,6 @@
 """The precomputed analytics tables give exactly the figures of the reference macros
 (DESIGN.md section 4) on any date: every named query that reads them is compared with its
-reference version (sql/_reference/) on random dates — equal to an established_on or ended_on,
+reference version (the query over the _macros.sql macros) on random dates — equal to an established_on or ended_on,
 the day before and after, month ends, mid-month, before the first cell, far ahead — and random
 commune filters, on the demo and on a generated national-like database, and after writes
 (import, undo, writes made outside a transaction)."""
@@ -20,14 +20,21 @@ from dashboard.store import analytics, history, queries
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-REWRITTEN = sorted(p.stem for p in queries.REFERENCE_DIR.glob("*.sql"))
+REWRITTEN = queries.rewritten()
+
+
+def test_reference_form_reads_the_macros():
+    sql = queries.reference_sql("kpi_overview")
+    assert "an_commune_coverage(" not in sql and "commune_coverage($as_of)" in sql
+    assert queries.reference_sql("models_list") is None     # reads no analytics table
 
 
 def test_every_rewritten_query_keeps_its_contract():
     assert {"kpi_overview", "coverage_by_unit", "pilot_vs_rollout", "cells_over_time"} <= \
         set(REWRITTEN)
     for name in REWRITTEN:
-        new, ref = queries.get(name), queries._parse(queries.REFERENCE_DIR / f"{name}.sql")
+        new = queries.get(name)
+        ref = queries._parse_text(name, queries.reference_sql(name))
         assert queries.uses_analytics(new), name
         assert not queries.uses_analytics(ref), name
         assert (new.name, new.params, new.columns) == (ref.name, ref.params, ref.columns), name

@@ -41,7 +41,10 @@ class NamedQuery:
 
 
 def _parse(path: Path) -> NamedQuery:
-    text = path.read_text(encoding="utf-8")
+    return _parse_text(path.stem, path.read_text(encoding="utf-8"))
+
+
+def _parse_text(name: str, text: str) -> NamedQuery:
     header: dict[str, str] = {}
     for line in text.splitlines():
         m = _HEADER.match(line.strip())
@@ -51,8 +54,8 @@ def _parse(path: Path) -> NamedQuery:
             break
     used = tuple(dict.fromkeys(_PARAM.findall(re.sub(r"--[^\n]*", "", text))))
     return NamedQuery(
-        name=path.stem,
-        title=header.get("title", path.stem),
+        name=name,
+        title=header.get("title", name),
         sql=text,
         params=used,
         param_doc=header.get("params", ""),
@@ -130,8 +133,10 @@ def bind(q: NamedQuery, params: dict | None) -> dict:
     return {p: coerce_param(p, merged[p]) for p in q.params}
 
 
-REFERENCE_DIR = QUERY_DIR / "_reference"
+REFERENCE_DIR = QUERY_DIR / "_reference"    # only where the reference differs in shape
 _ANALYTICS = re.compile(r"\ban_[a-z_]+\b")
+# an analytics table macro an_X(d) answers what the reference macro X(d) of _macros.sql does
+_AN_MACRO = re.compile(r"\ban_([a-z_]+)\(")
 
 
 def uses_analytics(q: NamedQuery) -> bool:
@@ -140,9 +145,19 @@ def uses_analytics(q: NamedQuery) -> bool:
 
 def reference_sql(name: str) -> str | None:
     """The query as written over the reference macros of _macros.sql (section 4 computed
-    from every cell), for queries that read the precomputed analytics tables."""
+    from every cell), for queries that read the precomputed analytics tables: the file in
+    sql/_reference/ where the question is written differently, else the query itself with
+    each an_X(…) read as the macro X(…)."""
     path = REFERENCE_DIR / f"{name}.sql"
-    return path.read_text(encoding="utf-8") if path.exists() else None
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    q = get(name)
+    return _AN_MACRO.sub(r"\1(", q.sql) if uses_analytics(q) else None
+
+
+def rewritten() -> list[str]:
+    """Named queries that read the analytics tables (each has a reference form)."""
+    return [n for n in names() if uses_analytics(get(n))]
 
 
 def run(db, name: str, params: dict | None = None, reference: bool = False,
