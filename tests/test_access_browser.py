@@ -144,7 +144,7 @@ def test_admin_sees_logins_an_upload_and_an_export_in_the_audit(access_server, b
     row.to_csv(f, index=False, encoding="utf-8")
     page.goto(f"{url}/du-lieu")
     wait_for_app(page)
-    page.get_by_label("Bộ dữ liệu").click()
+    page.get_by_label("Bộ dữ liệu", exact=True).click()
     page.get_by_role("option", name="Tổ dân vận", exact=False).first.click()
     wait_for_app(page)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(f))

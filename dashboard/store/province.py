@@ -94,13 +94,16 @@ def demo_text(db) -> str | None:
                                                          if code and reference.province(code)
                                                          is not None else "")
     n = int(mine.communes.iloc[0]) if len(mine) else 0
+    from dashboard.access.safe_text import markdown as esc
     from dashboard.i18n import fmt
+
+    name = esc(name)          # a name from the data is text inside this Markdown banner
 
     text = (f"**Dữ liệu mẫu — số liệu giả lập.** {name} với {fmt.number(n)} xã, phường thật "
             "(danh mục 2025); thôn, tổ, mô hình và chỉ số là số liệu giả lập để minh họa.")
     others = p[p.province_code != code]
     if len(others):
-        text += (" Cơ sở dữ liệu còn có dữ liệu tải lên của " + ", ".join(others.province_name)
+        text += (" Cơ sở dữ liệu còn có dữ liệu tải lên của " + ", ".join(map(esc, others.province_name))
                  + ": vào trang **Dữ liệu**, mục «Bắt đầu với tỉnh của bạn» để xóa dữ liệu mẫu.")
     return text
 

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.access import principal
 from dashboard.i18n import fmt
 from dashboard.store import province
+from dashboard.web import ui
 
 TITLE = "Bắt đầu với tỉnh của bạn"
 
@@ -19,7 +20,7 @@ def _who() -> principal.Principal:
 def _status(db, have) -> str:
     if have.empty:
         return "Cơ sở dữ liệu **chưa có tỉnh nào**."
-    what = ", ".join(f"{n} ({fmt.number(c)} xã, phường)"
+    what = ", ".join(f"{ui.esc(n)} ({fmt.number(c)} xã, phường)"
                      for n, c in zip(have.province_name, have.communes))
     return ("Cơ sở dữ liệu đang chứa **dữ liệu mẫu**: " if db.is_demo()
             else "Cơ sở dữ liệu đang chứa: ") + what + "."
@@ -92,5 +93,5 @@ def confirm_other_province(report) -> bool:
 
 
 def _plain(text: str) -> str:
-    """User text inside a markdown message: every markdown character escaped."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+-.!|~" else ch for ch in str(text))
+    """User text inside a markdown message (the one escaping of ui.esc)."""
+    return ui.esc(text)
