@@ -16,7 +16,7 @@ st.caption(ui.filter_caption(f))
 
 communes = ui.run_query("coverage_by_unit", level="commune", **params)
 villages = ui.run_query("coverage_by_unit", level="village", **params)
-cells = ui.run_query("coverage_cells", **params)
+active_cells = int(ui.run_query("kpi_overview", **params).cells.iloc[0])
 if communes.empty:
     st.info("Chưa có dữ liệu đơn vị. Vào trang **Dữ liệu** để tải lên danh mục xã, thôn "
             "hoặc chạy `python -m dashboard demo` để xem dữ liệu mẫu.")
@@ -54,7 +54,7 @@ k[0].metric("Tổng số hộ", fmt.number(hh))
 k[1].metric("Hộ có tổ phụ trách", fmt.number(cov))
 k[2].metric("Độ phủ", fmt.percent(100 * cov / hh if hh else 0))
 k[3].metric("Thôn, tổ dân phố chưa có tổ", fmt.number(len(planner.villages_without_cells(villages))))
-k[4].metric("Tổ đang hoạt động", fmt.number(len(cells)))
+k[4].metric("Tổ đang hoạt động", fmt.number(active_cells))
 
 LABELS = {**ui.COMMON_LABELS, "target_households": "Hộ cần phủ theo mục tiêu",
           "shortfall_households": "Hộ còn thiếu", "new_cells": "Số tổ cần thành lập thêm",
@@ -104,7 +104,8 @@ with tabs[1]:
                  labels=LABELS, commune_link="parent_code")
 
 with tabs[2]:
-    if tabs[2].open:   # only the selected tab runs
+    if tabs[2].open:   # only the selected tab runs (and loads the per-cell list)
+        cells = ui.run_query("coverage_cells", **params)
         if cells.empty:
             st.info("Chưa có tổ nào đang hoạt động.")
         else:
@@ -139,7 +140,8 @@ with tabs[2]:
                        f"{members[0]} thành viên.")
 
 with tabs[3]:
-    if tabs[3].open:   # only the selected tab runs
+    if tabs[3].open:   # only the selected tab runs (and loads the per-cell list)
+        cells = ui.run_query("coverage_cells", **params)
         none = planner.villages_without_cells(villages)
         below = planner.below_target(villages, target)
         over = planner.overloaded_cells(cells, overload)

@@ -342,11 +342,11 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
         linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
                       [f"{PROFILE_URL}?commune={c}" if isinstance(c, str) and c else ""
                        for c in df[commune_link].head(cap)])
+        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
+            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
-        config[PROFILE_COLUMN] = st.column_config.LinkColumn(
-            PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     kw = {"height": height} if height else {}
     st.dataframe(vi_style(linked), hide_index=True, width="stretch", column_config=config, **kw)
     downloads(shown, query or key, key, title)
