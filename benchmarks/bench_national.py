@@ -569,8 +569,12 @@ def main(argv=None) -> dict:
     ap.add_argument("--workdir")
     ap.add_argument("--sessions-only", metavar="DB",
                     help="only the concurrent sessions, on an existing database")
+    ap.add_argument("--pages-only", metavar="DB",
+                    help="only the pages in AppTest, on an existing database")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    if args.pages_only:
+        return {"pages": bench_pages(Path(args.pages_only), args.repeat)}
     if args.sessions_only:
         sess = bench_sessions(Path(args.sessions_only), args.sessions)
         return {"sessions": sess}
