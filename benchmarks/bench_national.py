@@ -22,6 +22,7 @@ seconds for the imports (CPU time barely moves with other processes' load).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -438,7 +439,7 @@ def _children(pid: int) -> list[int]:
     return kids + [g for k in kids for g in _children(k)]
 
 
-def bench_sessions(db_path: Path, sessions: int) -> dict:
+def bench_sessions(db_path: Path, sessions: int, browser=None) -> dict:
     from conftest import CHROMIUM, CHROMIUM_ARGS, start_app
 
     def wait_for_app(page, timeout):
@@ -464,8 +465,11 @@ def bench_sessions(db_path: Path, sessions: int) -> dict:
     out = {"sessions": sessions}
     try:
         out["idle_mb"] = _rss_mb(proc.pid)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        with contextlib.ExitStack() as stack:
+            own = browser is None
+            if own:      # else: a browser of the caller's running Playwright (tests)
+                p = stack.enter_context(sync_playwright())
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = []
             t = time.perf_counter()
             for i in range(sessions):
@@ -482,7 +486,10 @@ def bench_sessions(db_path: Path, sessions: int) -> dict:
                 page.goto(page.url.split("?")[0] + f"?as_of={OTHER_DATE.isoformat()}")
                 wait_for_app(page, timeout=600_000)
             out["after_date_mb"] = _rss_mb(proc.pid)
-            browser.close()
+            for page in pages:
+                page.context.close()
+            if own:
+                browser.close()
     finally:
         proc.terminate()
         proc.wait(20)
@@ -557,7 +564,7 @@ def markdown(args, imports, qrows, prows, sess) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> dict:
+def main(argv=None, browser=None) -> dict:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--repeat", type=int, default=5)
@@ -569,10 +576,14 @@ def main(argv=None) -> dict:
     ap.add_argument("--workdir")
     ap.add_argument("--sessions-only", metavar="DB",
                     help="only the concurrent sessions, on an existing database")
+    ap.add_argument("--pages-only", metavar="DB",
+                    help="only the pages in AppTest, on an existing database")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    if args.pages_only:
+        return {"pages": bench_pages(Path(args.pages_only), args.repeat)}
     if args.sessions_only:
-        sess = bench_sessions(Path(args.sessions_only), args.sessions)
+        sess = bench_sessions(Path(args.sessions_only), args.sessions, browser)
         return {"sessions": sess}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folder = Path(tmp)
@@ -601,7 +612,8 @@ def main(argv=None) -> dict:
                   flush=True)
         qrows = [] if "queries" in skip else bench_queries(db_path, args.repeat)
         prows = [] if "pages" in skip else bench_pages(db_path, args.repeat)
-        sess = None if "sessions" in skip else bench_sessions(db_path, args.sessions)
+        sess = None if "sessions" in skip else bench_sessions(db_path, args.sessions,
+                                                              browser)
     text = markdown(args, imports, qrows, prows, sess)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

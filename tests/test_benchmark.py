@@ -11,12 +11,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 @pytest.mark.browser
-def test_benchmark_at_tiny_scale(tmp_path):
+def test_benchmark_at_tiny_scale(tmp_path, browser):
     import bench_national
 
     out = tmp_path / "RESULTS.md"
     res = bench_national.main(["--scale", "0.001", "--repeat", "1", "--sessions", "2",
-                               "--out", str(out), "--workdir", str(tmp_path)])
+                               "--out", str(out), "--workdir", str(tmp_path)],
+                               browser=browser)
     assert [name for name, _ in res["imports"]][:4] == ["units", "cells", "models",
                                                         "indicators"]
     assert all(r["rows"] > 0 for _, r in res["imports"])

@@ -16,7 +16,7 @@ st.caption(ui.filter_caption(f))
 
 communes = ui.run_query("coverage_by_unit", level="commune", **params)
 villages = ui.run_query("coverage_by_unit", level="village", **params)
-cells = ui.run_query("coverage_cells", **params)
+active_cells = int(ui.run_query("kpi_overview", **params).cells.iloc[0])
 if communes.empty:
     st.info("Chưa có dữ liệu đơn vị. Vào trang **Dữ liệu** để tải lên danh mục xã, thôn "
             "hoặc chạy `python -m dashboard demo` để xem dữ liệu mẫu.")
@@ -54,14 +54,20 @@ k[0].metric("Tổng số hộ", fmt.number(hh))
 k[1].metric("Hộ có tổ phụ trách", fmt.number(cov))
 k[2].metric("Độ phủ", fmt.percent(100 * cov / hh if hh else 0))
 k[3].metric("Thôn, tổ dân phố chưa có tổ", fmt.number(len(planner.villages_without_cells(villages))))
-k[4].metric("Tổ đang hoạt động", fmt.number(len(cells)))
+k[4].metric("Tổ đang hoạt động", fmt.number(active_cells))
 
 # bound to the URL (?muc=…) and lazy: only the selected tab's tables are built
 tabs = st.tabs(view.TABS, key="muc", bind="query-params")
+
+def cells():
+    """Active cells with their unit's households: loaded only by the tabs that use them."""
+    return ui.run_query("coverage_cells", **params)
+
+
 draw = (lambda: view.by_commune(communes, params),
         lambda: view.by_village(villages, params, target),
-        lambda: view.distribution(cells, params, norm_hh, members),
-        lambda: view.gaps(villages, cells, params, target, overload),
+        lambda: view.distribution(cells(), params, norm_hh, members),
+        lambda: view.gaps(villages, cells(), params, target, overload),
         lambda: view.plan(communes, villages, params, target, plan_hh))
 for tab, run in zip(tabs, draw):
     with tab:
