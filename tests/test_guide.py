@@ -34,7 +34,8 @@ def test_examples_come_from_the_queries():
         topic["active_cells"].example
     assert f"{config.get('households_per_cell')} hộ" in topic["norm_households_per_cell"].text
     assert "⌈30 / 40⌉ = 1 tổ" in topic["planner"].example
-    assert "= 3 (hồi quy" in topic["did"].example
+    assert "tác động ước lượng 3,00" in topic["did"].example     # the true gain is 3
+    assert "Chưa đủ xã để kết luận" in topic["evidence"].example
 
 
 def test_changing_the_example_changes_the_figures(monkeypatch):

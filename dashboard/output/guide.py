@@ -14,7 +14,6 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from dashboard import config
@@ -266,13 +265,11 @@ def method_topics() -> list[Topic]:
     short, new = planner.new_cells_needed(int(c.households), int(c.households_covered), target,
                                           per_cell)
     need = planner.target_covered(int(c.households), target)
-    covered, households = [120, 30, 45, 80], [150, 60, 50, 200]
-    lo, hi = evaluation.ratio_ci(covered, households)
+    covered, households = [120, 30, 45, 80, 60, 90], [150, 60, 50, 200, 100, 120]
+    lo, hi = evaluation.ratio_interval(covered, households)
     point = 100 * sum(covered) / sum(households)
     key, label, _ = evaluation.wave_of(dt.date(2024, 5, 20))
-    did, did_text = _did_example(evaluation)
-    grade = evaluation.evidence(n_treated=4, n_control=12, pre_months=8, missing_share=0.05,
-                                pretrend_p=0.4)
+    did = _did_example(evaluation)
     out = [
         Topic("planner", "Phương pháp", "Số tổ cần thành lập thêm",
               "Với một mục tiêu độ phủ, số hộ cần phụ trách là mục tiêu nhân số hộ (làm tròn lên). "
@@ -291,62 +288,67 @@ def method_topics() -> list[Topic]:
               f"Một xã có tổ đầu tiên thành lập ngày 20/05/2024 thuộc «{label}».",
               "analysis/evaluation.py: wave_of"),
         Topic("ratio_ci", "Phương pháp", "Khoảng tin cậy của độ phủ một nhóm xã",
-              "Độ phủ của nhóm là tổng hộ được phụ trách chia tổng số hộ. Khoảng tin cậy 95 % lấy "
-              "bằng cách chọn lại ngẫu nhiên các xã của nhóm (có hoàn lại) 2.000 lần và lấy "
-              "khoảng chứa 95 % kết quả ở giữa (bootstrap theo xã).",
-              "độ phủ nhóm = 100 × Σ hộ được phụ trách / Σ số hộ; khoảng = phân vị 2,5 % và 97,5 % "
-              "của 2.000 lần chọn lại",
-              f"Bốn xã phụ trách {', '.join(_n(x) for x in covered)} trên "
+              "Độ phủ của nhóm là tổng hộ được phụ trách chia tổng số hộ. Khoảng tin cậy 95 % "
+              "tính theo phương pháp tuyến tính hóa tỷ số với phân phối Student n − 1 bậc tự do "
+              f"(n = số xã); dưới {_n(config.get('eval_min_communes_inference'))} xã thì không "
+              "tính khoảng, vì khoảng sẽ hẹp một cách sai lệch.",
+              "độ phủ nhóm r = Σ hộ được phụ trách / Σ số hộ; sai số = √(n/(n−1) · Σ (phụ trách "
+              "− r × số hộ)²) / Σ số hộ; khoảng = r ± t(n−1) × sai số",
+              f"Sáu xã phụ trách {', '.join(_n(x) for x in covered)} trên "
               f"{', '.join(_n(x) for x in households)} hộ: độ phủ nhóm {fmt.percent(point)}, "
               f"khoảng tin cậy 95 % từ {fmt.percent(lo)} đến {fmt.percent(hi)}.",
-              "analysis/evaluation.py: ratio_ci"),
+              "analysis/evaluation/coverage.py: ratio_interval"),
     ]
     did_topic = [
-        Topic("did", "Phương pháp", "Tác động ước lượng (khác biệt kép)",
-              "So sánh mức thay đổi của một chỉ số (ví dụ ý kiến, kiến nghị tiếp nhận) ở các xã "
-              "đã bắt đầu, trước và sau khi bắt đầu, với mức thay đổi cùng kỳ ở các xã chưa bắt "
-              "đầu. Phần chênh lệch là tác động ước lượng; sai số tính theo cụm xã.",
-              "tác động = (sau − trước) của xã đã bắt đầu − (sau − trước) của xã đối chứng; ước "
-              "lượng bằng hồi quy hiệu ứng cố định xã và tháng",
-              did_text, "analysis/evaluation.py: twfe, did_estimates")] if did is not None else []
+        Topic("did", "Phương pháp", "Tác động ước lượng (khác biệt kép theo đợt)",
+              "Với mỗi đợt xã bắt đầu cùng tháng, so sánh mức thay đổi của chỉ số (so với tháng "
+              "trước khi bắt đầu) ở các xã của đợt với mức thay đổi cùng kỳ ở các xã chưa bắt "
+              "đầu (Callaway–Sant'Anna). Các tháng và các đợt được gộp với trọng số theo số xã. "
+              "Khoảng tin cậy theo số xã: ít hơn 5 xã thì chỉ mô tả trước/sau; 5–9 xã dùng kiểm "
+              "định hoán vị; từ 10 xã dùng bootstrap theo cụm xã.",
+              "tác động đợt g ở tháng t = (Y[g,t] − Y[g,g−1]) của xã đợt g − (Y[t] − Y[g−1]) của "
+              "xã chưa bắt đầu tại t; tác động chung = trung bình theo xã của k tháng đầu",
+              did["text"], "analysis/evaluation/effects.py: effects")] if did else []
     return out + did_topic + [
-        Topic("evidence", "Phương pháp", "Mức bằng chứng",
-              "Mỗi ước lượng kèm mức bằng chứng mạnh, trung bình hoặc yếu, theo số xã đã bắt đầu "
-              "và đối chứng, số tháng số liệu trước khi bắt đầu, tỷ lệ tháng thiếu số liệu và "
-              "kiểm định xu hướng trước khi bắt đầu.",
-              "yếu nếu dưới 5 xã (mỗi nhóm), dưới 3 tháng trước, thiếu trên 30 % hoặc xu hướng "
-              "trước đã khác; trung bình nếu dưới 10 xã, dưới 6 tháng hoặc thiếu trên 10 %; còn "
-              "lại là mạnh",
-              "Ví dụ 4 xã đã bắt đầu, 12 xã đối chứng, 8 tháng trước, thiếu 5 %, p = 0,4: "
-              + grade["text"],
-              "analysis/evaluation.py: evidence"),
+        Topic("evidence", "Phương pháp", "Chất lượng thiết kế và mức bằng chứng",
+              "Mỗi ước lượng có hai nhãn riêng. Chất lượng thiết kế nói về số xã mỗi bên, số "
+              "tháng số liệu trước khi bắt đầu, tỷ lệ tháng thiếu và kiểm định xu hướng trước. "
+              "Mức bằng chứng nói về chính tác động: «mạnh» chỉ khi khoảng tin cậy hợp lệ không "
+              "chứa 0, xu hướng trước đạt và các đợt cùng chiều; «không có bằng chứng» là một "
+              "câu trả lời có thể có.",
+              "thiết kế: tốt / trung bình / yếu theo tiêu chí yếu nhất; bằng chứng: mạnh / vừa / "
+              "yếu / không có bằng chứng / chưa đủ xã",
+              (did["design"] + " " + did["evidence"]) if did else "",
+              "analysis/evaluation/labels.py: design_quality, evidence"),
     ]
 
 
-def _did_example(evaluation) -> tuple[float | None, str]:
-    """A 2×2 panel: 3 started and 3 control communes, 2 months before and 2 after."""
+def _did_example(evaluation) -> dict | None:
+    """Six communes, 18 months: three start in 03/2024 and gain 3 from then on, three never
+    start; the estimator of the evaluation page gives the effect and both labels."""
+    codes = [f"X{i}" for i in range(6)]
+    starts = pd.DataFrame({"commune_code": codes, "phase": ["rollout"] * 3 + ["none"] * 3,
+                           "started_on": [dt.date(2024, 3, 1)] * 3 + [None] * 3})
+    cohorts = evaluation.assign_cohorts(starts)
     rows = []
-    for i in range(6):
-        treated = i < 3
-        for m in range(4):
-            after = m >= 2
-            value = 10 + i + (2 if after else 0) + (3 if treated and after else 0) \
-                + (0.5 if (i + m) % 2 else 0)
-            rows.append({"commune_code": f"X{i}", "month": m, "value": value,
-                         "did": float(treated and after)})
-    panel = pd.DataFrame(rows)
-    fit = evaluation.twfe(panel, "value", ["did"], "commune_code", "month", "commune_code")
-    if fit is None or np.isnan(fit.coef["did"]):
-        return None, ""
-    means = panel.assign(t=panel.commune_code < "X3", a=panel.month >= 2).groupby(
-        ["t", "a"]).value.mean()
-    text = (f"Ba xã đã bắt đầu: trung bình {_n(means[(True, False)], 2)} trước, "
-            f"{_n(means[(True, True)], 2)} sau; ba xã đối chứng: {_n(means[(False, False)], 2)} "
-            f"trước, {_n(means[(False, True)], 2)} sau. Tác động = "
-            f"({_n(means[(True, True)], 2)} − {_n(means[(True, False)], 2)}) − "
-            f"({_n(means[(False, True)], 2)} − {_n(means[(False, False)], 2)}) = "
-            f"{_n(fit.coef['did'], 2)} (hồi quy cho cùng kết quả).")
-    return fit.coef["did"], text
+    for i, code in enumerate(codes):
+        for m in range(18):
+            month = dt.date(2023 + m // 12, m % 12 + 1, 1)
+            gain = 3 if i < 3 and month >= dt.date(2024, 3, 1) else 0
+            rows.append({"commune_code": code, "period": month.strftime("%Y-%m"),
+                         "value": 10 + i + 0.1 * m + gain})
+    est = evaluation.effects(evaluation.prepare_panel(pd.DataFrame(rows)), cohorts, window=6)
+    if not est.estimates:
+        return None
+    e = est.estimates[0]
+    return {"estimate": e.estimate,
+            "text": (f"3 xã bắt đầu tháng 03/2024, chỉ số tăng thêm 3 từ đó; 3 xã chưa bắt đầu. "
+                     f"Trong 6 tháng đầu: xã đã bắt đầu từ {fmt.fixed(e.before_mean, 2)} lên "
+                     f"{fmt.fixed(e.after_mean, 2)}, xã đối chứng từ "
+                     f"{fmt.fixed(e.control_before_mean, 2)} lên "
+                     f"{fmt.fixed(e.control_after_mean, 2)}: tác động ước lượng "
+                     f"{fmt.fixed(e.estimate, 2)}."),
+            "design": e.design["text"], "evidence": e.evidence["text"]}
 
 
 def topics() -> list[Topic]:

@@ -3,7 +3,6 @@ gaps, and the planner of new cells."""
 import streamlit as st
 
 from dashboard.analysis import planner
-from dashboard.i18n import fmt
 from dashboard.web import coverage_view as view
 from dashboard.web import ui
 
@@ -50,11 +49,13 @@ with st.expander("Định mức và mục tiêu (có thể điều chỉnh)", ex
 
 hh, cov = int(communes.households.sum()), int(communes.households_covered.sum())
 k = st.columns(5)
-k[0].metric("Tổng số hộ", fmt.number(hh))
-k[1].metric("Hộ có tổ phụ trách", fmt.number(cov))
-k[2].metric("Độ phủ", fmt.percent(100 * cov / hh if hh else 0))
-k[3].metric("Thôn, tổ dân phố chưa có tổ", fmt.number(len(planner.villages_without_cells(villages))))
-k[4].metric("Tổ đang hoạt động", fmt.number(active_cells))
+for col, (label, value, pct) in zip(k, (
+        ("Tổng số hộ", hh, False), ("Hộ có tổ phụ trách", cov, False),
+        ("Độ phủ", 100 * cov / hh if hh else 0, True),
+        ("Thôn, tổ dân phố chưa có tổ", len(planner.villages_without_cells(villages)), False),
+        ("Tổ đang hoạt động", active_cells, False))):
+    with col:      # each card's "?" opens its definition in «Hướng dẫn»
+        ui.metric(label, value, pct=pct)
 
 # bound to the URL (?muc=…) and lazy: only the selected tab's tables are built
 tabs = st.tabs(view.TABS, key="muc", bind="query-params")
