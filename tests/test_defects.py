@@ -50,9 +50,12 @@ def test_downloads_write_missing_values_as_empty_cells():
         "latitude": pd.array([21.18, None], dtype="Float64"),
         "mixed": pd.Series([pd.NA, 3], dtype=object),
         "owner": ["Công an xã", None]})
-    text = exports.to_csv_bytes(df).decode("utf-8-sig")
+    text = exports.to_csv_bytes(df, "plain").decode("utf-8-sig")
     assert "NaT" not in text and "<NA>" not in text and "nan" not in text.lower()
     assert text.splitlines()[1:] == ["320,2024-01-31,2024-01-01,21.18,,Công an xã", ",,,,3,"]
+    text = exports.to_csv_bytes(df).decode("utf-8-sig")     # the Vietnamese Excel default
+    assert "NaT" not in text and "<NA>" not in text and "nan" not in text.lower()
+    assert text.splitlines()[1:] == ["320;31/01/2024;01/01/2024;21,18;;Công an xã", ";;;;3,0;"]
     ws = load_workbook(io.BytesIO(exports.to_xlsx_bytes(df))).active
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     assert rows[1] == [None, None, None, None, 3, None]

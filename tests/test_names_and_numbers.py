@@ -52,7 +52,7 @@ def test_one_number_of_decimals_per_column():
     for text in ("32,5", "75,2", "0,0", "16.857", "0,05", "0,50"):
         assert f">{text}<" in html, text
     assert "32,51" not in html and ">0,0500<" not in html
-    assert list(styled.data["gap"]) == ["1,5", "–", "2,0"]
+    assert list(styled.data["gap"]) == ["1,5", fmt.MISSING, "2,0"]
 
 
 def test_parent_name_sits_beside_its_code():
@@ -79,7 +79,7 @@ def test_profile_links_are_labelled(monkeypatch):
 
 def test_coordinates_read_as_two_numbers():
     assert fmt.coordinates(21.3647, 106.27) == "21,3647° B; 106,2700° Đ"
-    assert fmt.coordinates(None, 106.27) == "–"
+    assert fmt.coordinates(None, 106.27) == fmt.MISSING
 
 
 def test_contract_codes_are_shown_by_their_labels():

@@ -538,14 +538,20 @@ def test_evaluation_findings_carry_their_labels_and_intervals(demo_docs, demo):
         c = found["coverage_at_horizon"][key]
         line = next(p for p in paras if p.startswith(f"- Sau {h} tháng kể từ khi bắt đầu, {who}"))
         assert f"có {fmt.percent(c['coverage_pct'])} số hộ" in line
+        if c["ci_low"] != c["ci_low"]:       # too few communes: no interval, said so
+            assert "chưa tính được khoảng tin cậy vì quá ít xã" in line
+            continue
         assert f"thấp đến {fmt.percent(c['ci_low'])} hoặc cao đến {fmt.percent(c['ci_high'])}" \
             in line
-        grade = c["evidence"]["label"].lower().replace("bằng chứng ", "")
-        assert line.endswith(f"mức bằng chứng: {grade}.")
+        label = (c.get("evidence") or c.get("design") or {}).get("label")
+        if label:
+            assert label.lower().replace("bằng chứng ", "") in line.lower()
     main = next(d for d in found["did"] if d["cohort"] == "all_started")
     line = next(p for p in paras if p.startswith("- Chỉ số «"))
     assert f"khoảng {fmt.fixed(abs(main['estimate']), 2)}" in line
-    assert fmt.fixed(abs(main["ci_low"]), 2) in line and fmt.fixed(abs(main["ci_high"]), 2) in line
+    if main["ci_low"] == main["ci_low"]:     # an interval is given only when it is valid
+        assert fmt.fixed(abs(main["ci_low"]), 2) in line
+        assert fmt.fixed(abs(main["ci_high"]), 2) in line
 
 
 def test_adapter_reads_two_labels_when_the_evaluation_gives_them(monkeypatch, demo):

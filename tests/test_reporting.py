@@ -208,7 +208,7 @@ def test_lock_refuses_upload_and_undo_until_unlocked(db):
     history.rollback(db, db.batch_sep["a"])
     assert db.scalar(f"SELECT count(*) FROM indicators WHERE unit_code IN ('{A}', '{A}-01') "
                      "AND period = '2026-10'") == 0
-    log = db.df("SELECT action, username, detail FROM audit_log ORDER BY \"at\"")
+    log = db.df("SELECT action, username, detail FROM audit_log ORDER BY happened_at")
     assert {"approve", "unlock", "lock_refused"} <= set(log.action)
     assert "Xã A báo sai số vụ việc" in " ".join(log.detail)
 

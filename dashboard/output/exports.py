@@ -135,8 +135,9 @@ def to_csv_bytes(df: pd.DataFrame, dialect: str = "excel-vi", sep: str | None = 
             elif dialect != "plain":
                 out[col] = s.dt.strftime(date_fmt + " %H:%M:%S")
         elif s.dtype == object and decimal != ".":     # decimals in mixed object columns
-            out[col] = s.map(lambda v: str(v).replace(".", decimal) if isinstance(v, float)
-                             else v)
+            out[col] = s.map(lambda v: (str(int(v)) if v.is_integer() else
+                                        str(v).replace(".", decimal))
+                             if isinstance(v, float) and v == v else (None if _missing(v) else v))
     text = out.to_csv(index=False, sep=sep or field_sep, decimal=decimal,
                       lineterminator="\r\n")
     return (BOM + text).encode("utf-8")

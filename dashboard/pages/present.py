@@ -81,18 +81,18 @@ with st.container(key="present_bar"):
     nav[4].button("Cuối", icon=":material/last_page:", key="present_last",
                   help="Trang cuối (End)", on_click=go, args=(total,),
                   disabled=index == total, width="stretch")
-    nav[5].download_button("PowerPoint", icon=":material/download:", disabled=not may_pack,
-                           data=lambda: _logged("PowerPoint", pack.pptx_bytes, deck),
-                           file_name=f"{stem}.pptx",
-                           mime=PPTX_MIME, key="present_pptx", on_click="ignore",
-                           width="stretch",
-                           help="Bộ trang chiếu PowerPoint 16:9 (có ghi chú cho người trình "
-                                "bày) của bộ lọc hiện tại")
-    nav[6].download_button("PDF", icon=":material/download:", disabled=not may_pack,
-                           data=lambda: _logged("PDF", pack.pdf_bytes, deck),
-                           file_name=f"{stem}.pdf",
-                           mime="application/pdf", key="present_pdf", on_click="ignore",
-                           width="stretch", help="Bộ trang chiếu dạng PDF")
+    if may_pack:         # presenters and above; a viewer sees no download at all
+        nav[5].download_button("PowerPoint", icon=":material/download:",
+                               data=lambda: _logged("PowerPoint", pack.pptx_bytes, deck),
+                               file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
+                               on_click="ignore", width="stretch",
+                               help="Bộ trang chiếu PowerPoint 16:9 (có ghi chú cho người "
+                                    "trình bày) của bộ lọc hiện tại")
+        nav[6].download_button("PDF", icon=":material/download:",
+                               data=lambda: _logged("PDF", pack.pdf_bytes, deck),
+                               file_name=f"{stem}.pdf", mime="application/pdf",
+                               key="present_pdf", on_click="ignore", width="stretch",
+                               help="Bộ trang chiếu dạng PDF")
     if s.figure is not None and may_pack:
         nav[7].download_button("Ảnh PNG", icon=":material/image:",
                                data=lambda: _logged("PNG", pack.figure_png, s.figure),

@@ -258,14 +258,19 @@ def check_locks(cur) -> None:
 
 def _audit_refusal(cur, batch_ids: list[int], exc: PeriodLocked) -> None:
     """Audit the refusal on a cursor of its own (auto-commit): the refused transaction rolls
-    back, its audit entry stays. The user is the one the write runs as."""
+    back, its audit entry stays. The user is the one the batch is written as."""
     from dashboard.access import audit, context
+    from dashboard.access.principal import Principal
 
+    who = cur.execute("SELECT string_agg(DISTINCT created_by, ', ') FROM batches "
+                      "WHERE list_contains(?, batch_id)", [batch_ids]).fetchone()[0]
+    current = context.current()
+    actor = Principal(who or current.username, current.role, current.scope)
     keys = json.dumps(exc.rows[["unit_code", "period", "indicator"]].head(
         config.get("locked_rows_listed")).values.tolist(), ensure_ascii=False)
     own = cur.cursor()
     try:
-        audit.record(None, context.current(), "lock_refused",
+        audit.record(None, actor, "lock_refused",
                      f"Từ chối {exc.action} (lô {', '.join(map(str, batch_ids))}): "
                      f"{len(exc.rows)} dòng chỉ số đã khóa {keys}", cur=own)
     finally:
