@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from dashboard import contract, ingest, store
+from dashboard.ingest import checks as validate_stage
 from dashboard.ingest import pipeline
 from dashboard.store import batches, history, integrity, migrations
 
@@ -340,7 +341,7 @@ def test_sweep_deletes_orphans_and_finishes_committed_renames(db, demo_copy):
 ])
 def test_import_with_reference_check_removed_is_refused_by_integrity(db, monkeypatch, dataset,
                                                                    data):
-    monkeypatch.setattr(pipeline, "_check_rows", lambda *a, **k: None)
+    monkeypatch.setattr(validate_stage, "_check_rows", lambda *a, **k: None)
     before = history.table_snapshot(db, dataset)
     r = ingest.import_bytes(db, dataset, data.encode(), "x.csv")
     assert not r.committed

@@ -24,15 +24,15 @@ CHILD = r"""
 import sys, time
 from pathlib import Path
 from dashboard import ingest, store
-from dashboard.ingest import pipeline
+from dashboard.ingest import commit
 marker = Path(sys.argv[3])
-real = pipeline.to_json_row
+real = commit.to_json_row
 def slow(row):   # called inside the commit's transaction, after the rows were written
     if not marker.exists():
         marker.write_text("in commit")
         time.sleep(60)
     return real(row)
-pipeline.to_json_row = slow
+commit.to_json_row = slow
 db = store.Database(sys.argv[1])
 r = ingest.import_file(db, "indicators", sys.argv[2])
 print("COMMITTED", r.committed)
@@ -181,7 +181,7 @@ KILL_CHILD = r"""
 import sys, time
 from pathlib import Path
 from dashboard import ingest, store
-from dashboard.ingest import pipeline
+from dashboard.ingest import commit
 from dashboard.store import batches, database, history
 db_path, data_path, marker, point = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 
@@ -190,11 +190,11 @@ def stop(*_):
     time.sleep(120)
 
 if point == "rows":            # inside the transaction, rows written, archive staged
-    real = pipeline.to_json_row
+    real = commit.to_json_row
     def slow(row):
         stop()
         return real(row)
-    pipeline.to_json_row = slow
+    commit.to_json_row = slow
 elif point in ("before_commit", "rollback"):   # every check passed, COMMIT next
     database.BEFORE_COMMIT.append(stop)
 elif point == "after_commit":  # committed, archive copy not yet renamed
