@@ -52,7 +52,9 @@ def test_missing_commune_reports_month_approved_comment_in_pptx(demo_copy, brows
         # the commune reports its October indicators through the Data page
         page.goto(url + "/du-lieu")
         wait_for_app(page)
-        page.get_by_role("combobox", name="Bộ dữ liệu").click()
+        box = page.get_by_role("combobox", name="Bộ dữ liệu")
+        box.click()
+        box.fill("Chỉ số")          # the list opens filtered (a click alone may only focus it)
         page.get_by_role("option", name="Chỉ số — Chỉ số kết quả").first.click()
         wait_for_app(page)
         f = tmp_path / "bao_cao_thang_10.csv"

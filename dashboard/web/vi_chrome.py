@@ -142,6 +142,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"^(January|February|March|April|May|June|July|August|September|October|November|"
      r"December) (\d{4})$", "MONTH $2"),
     (r"^Choose date, (.*)$", "Chọn ngày, $1"),
+    (r"^Choose (a )?date range.*$", "Chọn khoảng ngày"),
+    (r"^Choose (a )?date\b.*$", "Chọn ngày"),
     (r"^day, (.*)$", "ngày, $1"),
     (r"^month, (.*)$", "tháng, $1"),
     (r"^year, (.*)$", "năm, $1"),
@@ -225,6 +227,12 @@ JS = """
   }).observe(document.documentElement, {subtree: true, childList: true, characterData: true,
                                         attributes: true, attributeFilter: ATTRS});
   fixNode(document.body);
+  // a widget that sets its label again without a mutation we see (the date-range picker)
+  // is caught by a light periodic pass over the labelled elements only
+  setInterval(function () {
+    var els = document.querySelectorAll('[aria-label], [title], [placeholder], [data-title]');
+    for (var i = 0; i < els.length; i++) fixAttrs(els[i]);
+  }, 800);
   document.documentElement.lang = 'vi';
   // a typed date applies on Enter (Streamlit's date field applies it only when it loses focus)
   document.addEventListener('keydown', function (e) {
