@@ -252,15 +252,15 @@ def test_the_typo_boundary_is_the_configured_ratio(empty_db, monkeypatch):
     from rapidfuzz import fuzz
 
     from dashboard.i18n.text import fold_words
-    from dashboard.ingest import pipeline
+    from dashboard.ingest import checks
 
     province.create_from_reference(empty_db, "04")
     typed = "Xã Lý Bônh"
-    ratio = fuzz.ratio(pipeline._strip_type(fold_words("Xã Lý Bôn")),
-                       pipeline._strip_type(fold_words(typed)))
+    ratio = fuzz.ratio(checks._strip_type(fold_words("Xã Lý Bôn")),
+                       checks._strip_type(fold_words(typed)))
     data = f"Mã đơn vị,Tên đơn vị,Cấp,Mã đơn vị cấp trên\n01294,{typed},Xã,04\n".encode()
     for limit, far in ((ratio, False), (ratio + 0.01, True)):
-        monkeypatch.setattr(pipeline, "NAME_TYPO_RATIO", limit)
+        monkeypatch.setattr(checks, "NAME_TYPO_RATIO", limit)
         r = ingest.import_bytes(empty_db, "units", data, "x.csv", dry_run=True)
         w = [p for p in r.warnings if p.column == "Tên đơn vị"][0]
         assert ("kiểm tra lại mã" in w.suggestion) is far, (limit, w.suggestion)
