@@ -11,8 +11,10 @@
    and warm (median of --repeat), next to a straightforward pandas implementation of the same
    question over the raw tables (results checked equal; ratio printed) and DuckDB's bare scan
    of the largest table the query reads.
-3. Each page's server time in AppTest (script run, median of --repeat): first load (server
-   caches cleared), rerun, date change, one typical interaction.
+3. Every page's server time in AppTest (script run, median of --repeat): first load (server
+   caches cleared), rerun, date change, and its typical interactions, each the first time
+   (a cache miss) and again (warm). `--pages-only DB [--only evaluation,models]` runs this
+   part alone on an existing database.
 4. Server memory (RSS) with --sessions concurrent browser sessions (Playwright +
    /usr/bin/chromium against a real server).
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import json
 import os
 import platform
@@ -347,30 +350,68 @@ def _first_commune(db_path: Path) -> tuple[str, str, str]:
         db.close()
 
 
-def page_interactions(commune: str, commune2: str, model: str):
-    """(page title, URL params for the first load, interaction label, action(at))."""
-    def pick_commune(at):
-        at.multiselect(key="f_communes").select(commune).run()
+def _widget(kind: str, key: str):
+    """Set a keyed widget to a value and rerun."""
+    def set_(at, value):
+        getattr(at, kind)(key=key).set_value(value).run()
+    return set_
 
-    def drill(at):
-        at.selectbox(key="map_xa").select(commune).run()
 
-    def villages_tab(at):
-        at.query_params["muc"] = "Theo thôn, tổ dân phố"
+def _param(name: str):
+    """Set (or clear, with None) a URL parameter and rerun, as a link or a bound tab does."""
+    def set_(at, value):
+        if value is None:
+            at.query_params.pop(name, None)
+        else:
+            at.query_params[name] = value
         at.run()
+    return set_
 
-    def model_card(at):
-        at.selectbox(key="model").select(model).run()
 
-    def other_commune(at):
-        at.selectbox(key="profile_commune").set_value(commune2).run()
+def _state(key: str):
+    """Set a widget's value through the session state (segmented controls) and rerun."""
+    def set_(at, value):
+        at.session_state[key] = value
+        at.run()
+    return set_
 
+
+def _sql_run(at, value):
+    at.text_area(key="sql_text").input(value).run()
+    at.button(key="sql_run").click().run()
+
+
+def page_interactions(commune: str, commune2: str, model: str, months: list[str]):
+    """Per page: (title, page file, URL params for the first load, interactions).
+
+    An interaction is (label, set(at, value), value before, value after): it is measured
+    once going to the new value (results not yet computed: a cache miss unless nothing new
+    is needed), then back and to the new value again (results cached: warm)."""
+    first_sql = "SELECT count(*) AS so_to FROM cells"
     return [
-        ("Tổng quan", "overview.py", {}, "chọn một xã", pick_commune),
-        ("Bản đồ", "map.py", {}, "xem một xã (drill-down)", drill),
-        ("Độ phủ hộ gia đình", "coverage.py", {}, "thẻ thôn, tổ dân phố", villages_tab),
-        ("Mô hình", "models.py", {"tab": "Thẻ mô hình"}, "thẻ mô hình", model_card),
-        ("Hồ sơ xã", "commune.py", {"commune": commune}, "chọn xã khác", other_commune),
+        ("Tổng quan", "overview.py", {}, [
+            ("chọn một xã", _widget("multiselect", "f_communes"), [], [commune])]),
+        ("Bản đồ", "map.py", {}, [
+            ("xem một xã (drill-down)", _widget("selectbox", "map_xa"), "", commune)]),
+        ("Độ phủ hộ gia đình", "coverage.py", {}, [
+            ("thẻ thôn, tổ dân phố", _param("muc"), None, "Theo thôn, tổ dân phố")]),
+        ("Thí điểm và nhân rộng", "evaluation.py", {}, [
+            ("xem từng đợt", _state("ev_view"), "phase", "cohort"),
+            ("số tháng k = 6", _widget("selectbox", "ev_window"), 12, 6)]),
+        ("Mô hình", "models.py", {"tab": "Thẻ mô hình"}, [
+            ("thẻ mô hình", _widget("selectbox", "model"), None, model)]),
+        ("Hồ sơ xã", "commune.py", {"commune": commune}, [
+            ("chọn xã khác", _widget("selectbox", "profile_commune"), commune, commune2)]),
+        ("Trình chiếu", "present.py", {}, [
+            ("trang chiếu kế tiếp", _param("slide"), "1", "2"),
+            ("trang chiếu bản đồ", _param("slide"), "1", "4")]),
+        ("Tình hình báo cáo", "reporting.py", {}, [
+            ("chọn tháng trước", _widget("selectbox", "rp_month"), months[0], months[1])]),
+        ("Dữ liệu", "data.py", {}, [
+            ("thẻ lịch sử nhập", _param("muc"), None, "Lịch sử nhập")]),
+        ("Truy vấn SQL", "sql.py", {}, [
+            ("chạy một câu lệnh", _sql_run, "SELECT 1 AS mot", first_sql)]),
+        ("Hướng dẫn", "guide.py", {}, []),
     ]
 
 
@@ -380,7 +421,21 @@ def _timed_run(fn) -> float:
     return time.perf_counter() - t
 
 
-def bench_pages(db_path: Path, repeat: int) -> list[dict]:
+def _months(db_path: Path) -> list[str]:
+    """The reporting page's latest month and the one before (two of its choices)."""
+    from dashboard.reporting import completeness
+    db = store.Database(db_path, read_only=True)
+    try:
+        latest = completeness.latest_period(db)
+        options = completeness.period_options(db)
+        return [latest, options[options.index(latest) + 1]]
+    finally:
+        db.close()
+
+
+def bench_pages(db_path: Path, repeat: int, only: set | None = None) -> list[dict]:
+    """One row per page (first load, rerun, date change) and one per interaction (its first
+    time after the date change, then warm)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -388,8 +443,12 @@ def bench_pages(db_path: Path, repeat: int) -> list[dict]:
     app = str(ROOT / "dashboard" / "web" / "app.py")
     commune, commune2, model = _first_commune(db_path)
     rows = []
-    for title, file, qp, label, action in page_interactions(commune, commune2, model):
-        res = {"first": [], "rerun": [], "date": [], "action": []}
+    for title, file, qp, actions in page_interactions(commune, commune2, model,
+                                                      _months(db_path)):
+        if only and file.removesuffix(".py") not in only:
+            continue
+        res = {"first": [], "rerun": [], "date": []}
+        acts = {label: {"miss": [], "warm": []} for label, *_ in actions}
         for _ in range(repeat):
             st.cache_resource.clear()
             st.cache_data.clear()
@@ -405,13 +464,22 @@ def bench_pages(db_path: Path, repeat: int) -> list[dict]:
             res["rerun"].append(_timed_run(at.run))
             res["date"].append(_timed_run(
                 lambda at=at: at.date_input(key="f_as_of").set_value(OTHER_DATE).run()))
-            res["action"].append(_timed_run(lambda at=at, act=action: act(at)))
-            assert not at.exception, at.exception
-        row = {"page": title, "interaction": label,
-               **{k: statistics.median(v) for k, v in res.items()}}
+            for label, set_, before, after in actions:
+                go = functools.partial(set_, at, after)
+                acts[label]["miss"].append(_timed_run(go))
+                set_(at, before)
+                acts[label]["warm"].append(_timed_run(go))
+                assert not at.exception, (title, label, at.exception)
+                set_(at, before)
+        row = {"page": title, **{k: statistics.median(v) for k, v in res.items()},
+               "actions": [{"label": label, **{k: statistics.median(v)
+                                               for k, v in acts[label].items()}}
+                           for label, *_ in actions]}
         rows.append(row)
         print(f"page {title:<22} first {row['first']:6.2f} s  rerun {row['rerun']:6.2f} s  "
-              f"date {row['date']:6.2f} s  {label}: {row['action']:6.2f} s", flush=True)
+              f"date {row['date']:6.2f} s  " + "  ".join(
+                  f"{a['label']}: {a['miss']:.2f} / {a['warm']:.2f} s" for a in row["actions"]),
+              flush=True)
     return rows
 
 
@@ -530,30 +598,39 @@ def markdown(args, imports, qrows, prows, sess) -> str:
     lines = [f"# National-scale benchmark — {dt.date.today().isoformat()}", "",
              f"`python benchmarks/bench_national.py --scale {args.scale} --repeat {args.repeat}"
              f" --sessions {args.sessions}{' --big-file' if args.big_file else ''}`", "",
-             f"Machine: {machine()}.", "",
-             "## Imports (one process per file, every check included)", "",
-             "| file | MB | rows | wall s | CPU s | peak MB |", "|---|---:|---:|---:|---:|---:|"]
+             f"Machine: {machine()}.", ""]
+    if imports:
+        lines += ["## Imports (one process per file, every check included)", "",
+                  "| file | MB | rows | wall s | CPU s | peak MB |", "|---|---:|---:|---:|---:|---:|"]
     for name, r in imports:
         lines.append(f"| {name} | {r['mb']:.0f} | {r['rows']:,} | {r['wall']:.1f} | "
                      f"{r['cpu']:.1f} | {r['rss_mb']:.0f} |")
-    lines += ["", f"## Named queries (as_of {AS_OF.isoformat()}, ms)", "",
-              "cold = first run in a fresh process; warm = median; macros = the same question "
-              "over the reference macros (section 4 from every cell); pandas = a "
-              "straightforward pandas implementation over the raw tables (results checked "
-              "equal); scan = DuckDB's bare scan of the largest table the query reads.", "",
-              "| query | rows | cold | warm | macros | pandas | pandas ÷ warm | scan (table) |",
-              "|---|---:|---:|---:|---:|---:|---:|---|"]
+    if qrows:
+        lines += ["", f"## Named queries (as_of {AS_OF.isoformat()}, ms)", "",
+                  "cold = first run in a fresh process; warm = median; macros = the same "
+                  "question over the reference macros (section 4 from every cell); pandas = a "
+                  "straightforward pandas implementation over the raw tables (results checked "
+                  "equal); scan = DuckDB's bare scan of the largest table the query reads.", "",
+                  "| query | rows | cold | warm | macros | pandas | pandas ÷ warm | scan (table) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in qrows:
         ratio = f"{r['pandas'] / r['warm']:.0f}×" if r.get("pandas") else "–"
         lines.append(f"| {r['query']} | {r['rows']:,} | {ms(r['cold'])} | {ms(r['warm'])} | "
                      f"{ms(r['reference'])} | {ms(r.get('pandas'))} | {ratio} | "
                      f"{ms(r['scan'])} ({r['scan_table']}) |")
     lines += ["", "## Pages (server script time in AppTest, median, seconds)", "",
-              "| page | first load | rerun | date change | interaction | |",
-              "|---|---:|---:|---:|---|---:|"]
+              "first load = server caches cleared; rerun = the same view again; date change ="
+              f" the shared date moved to {OTHER_DATE.isoformat()}; an interaction's miss = its"
+              " first time after the date change, warm = the same interaction again.", "",
+              "| page | first load | rerun | date change | interaction | miss | warm |",
+              "|---|---:|---:|---:|---|---:|---:|"]
     for r in prows:
-        lines.append(f"| {r['page']} | {r['first']:.2f} | {r['rerun']:.2f} | {r['date']:.2f} |"
-                     f" {r['interaction']} | {r['action']:.2f} |")
+        acts = r["actions"] or [{"label": "–", "miss": None, "warm": None}]
+        for i, a in enumerate(acts):
+            sec = lambda v: "–" if v is None else f"{v:.2f}"   # noqa: E731
+            head = (f"| {r['page']} | {r['first']:.2f} | {r['rerun']:.2f} | {r['date']:.2f} |"
+                    if i == 0 else "| | | | |")
+            lines.append(f"{head} {a['label']} | {sec(a['miss'])} | {sec(a['warm'])} |")
     if sess:
         lines += ["", "## Concurrent sessions (server RSS, MB)", "",
                   "| sessions | idle | 1 session | all loaded | after a date change in each | "
@@ -578,10 +655,16 @@ def main(argv=None, browser=None) -> dict:
                     help="only the concurrent sessions, on an existing database")
     ap.add_argument("--pages-only", metavar="DB",
                     help="only the pages in AppTest, on an existing database")
+    ap.add_argument("--only", default="",
+                    help="with --pages-only: comma list of page files (overview,models,…)")
     args = ap.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
+    only = set(filter(None, args.only.split(","))) or None
     if args.pages_only:
-        return {"pages": bench_pages(Path(args.pages_only), args.repeat)}
+        prows = bench_pages(Path(args.pages_only), args.repeat, only)
+        if args.out:
+            Path(args.out).write_text(markdown(args, [], [], prows, None), encoding="utf-8")
+        return {"pages": prows}
     if args.sessions_only:
         sess = bench_sessions(Path(args.sessions_only), args.sessions, browser)
         return {"sessions": sess}

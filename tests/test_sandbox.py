@@ -386,6 +386,69 @@ def test_snapshot_follows_the_data_and_never_writes_back(tmp_path):
         store.close_db(path)
 
 
+def test_page_gets_the_previous_snapshot_while_the_new_one_is_written(tmp_path, monkeypatch):
+    """wait=False never waits for a snapshot of new data: it returns the previous one (whose
+    schema the page draws) while the new one is written in the background; a statement
+    (wait=True) waits for the new one and sees the new rows."""
+    import threading
+
+    from dashboard.sandbox import snapshot
+
+    path = build_db(tmp_path / "app.duckdb")
+    db = store.open_db(path)
+    release = threading.Event()
+    real = snapshot._make_snapshot
+    try:
+        assert sandbox.for_database(db, wait=False) is None      # nothing yet: the page waits
+        first = sandbox.for_database(db)
+        assert sandbox.for_database(db, wait=False) is first
+        assert not sandbox.building(db)
+        cur = db.cursor()
+        cur.execute("INSERT INTO cells VALUES ('C5', 'Tổ 5', NULL, '07228-02', 'rollout', "
+                    "DATE '2025-02-01', NULL, 5, 10, NULL)")
+        cur.close()
+
+        def slow(*a, **k):
+            release.wait(30)
+            return real(*a, **k)
+
+        monkeypatch.setattr(snapshot, "_make_snapshot", slow)
+        assert sandbox.for_database(db, wait=False) is first      # stale, returned at once
+        assert sandbox.building(db)
+        assert first.schema() is first.schema()                   # read once, kept
+        assert first.run("SELECT count(*) AS n FROM cells").df["n"].iloc[0] == 4
+        release.set()
+        fresh = sandbox.for_database(db)                          # waits for the new one
+        assert fresh is not first and not sandbox.building(db)
+        assert fresh.run("SELECT count(*) AS n FROM cells").df["n"].iloc[0] == 5
+        assert sandbox.for_database(db, wait=False) is fresh
+    finally:
+        release.set()
+        sandbox.close_all()
+        store.close_db(path)
+
+
+def test_a_failed_snapshot_is_reported_to_the_statement(tmp_path, monkeypatch):
+    from dashboard.sandbox import snapshot
+
+    path = build_db(tmp_path / "app.duckdb")
+    db = store.open_db(path)
+
+    def broken(*a, **k):
+        raise sandbox.SandboxError("Không ghi được bản sao.", "error")
+
+    monkeypatch.setattr(snapshot, "_make_snapshot", broken)
+    try:
+        with pytest.raises(sandbox.SandboxError, match="bản sao"):
+            sandbox.for_database(db)
+        assert not sandbox.building(db)
+        monkeypatch.undo()
+        assert sandbox.for_database(db).run("SELECT count(*) AS n FROM cells").df["n"][0] == 4
+    finally:
+        sandbox.close_all()
+        store.close_db(path)
+
+
 def test_schema_lists_tables_with_meaning(small_db):
     schema = sandbox.for_path(small_db).schema()
     row = schema[(schema.table == "cells") & (schema.column == "households_covered")].iloc[0]

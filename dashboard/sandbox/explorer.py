@@ -56,7 +56,7 @@ from dashboard.sandbox.schema_docs import (  # noqa: F401
     table_doc,
     table_label,
 )
-from dashboard.sandbox.snapshot import close_all, fingerprint, for_database, for_path  # noqa: F401
+from dashboard.sandbox.snapshot import building, close_all, fingerprint, for_database, for_path  # noqa: F401
 from dashboard.sandbox.urls import (  # noqa: F401
     EXPLORER_PAGE,
     PARAM_LABELS,

@@ -57,6 +57,7 @@ class Sandbox:
         self.path = Path(path)
         self.limits = limits or Limits.from_env()
         self._snapshot_dir = snapshot_dir
+        self._schema: pd.DataFrame | None = None
         if not self.path.exists():
             raise SandboxError(f"Không tìm thấy cơ sở dữ liệu «{self.path.name}».", "error")
         try:
@@ -167,7 +168,13 @@ class Sandbox:
 
     # -- schema ------------------------------------------------------------------------------
     def schema(self) -> pd.DataFrame:
-        """Every table/view and column the analyst can query, with its meaning."""
+        """Every table/view and column the analyst can query, with its meaning (read once:
+        a sandbox's file never changes)."""
+        if self._schema is None:
+            self._schema = self._read_schema()
+        return self._schema
+
+    def _read_schema(self) -> pd.DataFrame:
         cur = self.con.cursor()
         try:
             cols = cur.execute(

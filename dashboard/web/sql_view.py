@@ -141,10 +141,15 @@ def param_inputs(sql_text: str, f: dict) -> dict:
 
 
 def schema_panel(db, limits):
-    """The schema browser; returns the sandbox (None when it cannot open)."""
+    """The schema browser; returns the sandbox (None when it cannot open). The schema is the
+    newest snapshot's (it does not change with the data); a snapshot of new data is written
+    in the background meanwhile, and a statement waits for it (current_box)."""
     st.markdown("**Lược đồ dữ liệu**")
     try:
-        box = sandbox.for_database(db, limits)
+        box = sandbox.for_database(db, limits, wait=False)
+        if box is None:         # the first snapshot of this data in this server process
+            with st.spinner("Đang chuẩn bị bản sao dữ liệu để truy vấn…"):
+                box = sandbox.for_database(db, limits)
         schema = box.schema()
     except sandbox.SandboxError as e:
         box, schema = None, None
@@ -193,13 +198,22 @@ def _value_text(v) -> str:
     return str(v)
 
 
+def current_box(limits):
+    """The sandbox over the data as it is now (waits while its snapshot is being written)."""
+    db = ui.get_db()
+    if sandbox.building(db, limits):
+        with st.spinner("Đang cập nhật bản sao dữ liệu để truy vấn…"):
+            return sandbox.for_database(db, limits)
+    return sandbox.for_database(db, limits)
+
+
 def run(box, sql_text: str, values: dict, clicked: bool) -> None:
     """Run the statement (audited) and keep it in the URL so the link reopens it."""
     ss, examples_ = st.session_state, examples()
     if (clicked or ss.pop("sql_autorun", False)) and box is not None:
         try:
             ui.audit("sql", sql_text[:2000])
-            result = box.run(sql_text, values)
+            result = current_box(box.limits).run(sql_text, values)
             ss["sql_last"] = {"sql": sql_text, "params": values, "result": result, "error": None}
         except sandbox.SandboxError as e:
             ss["sql_last"] = {"sql": sql_text, "params": values, "result": None, "error": e}
@@ -257,7 +271,7 @@ def show_result(box, limits) -> None:
             if not res.truncated:
                 return df
             try:
-                return box.run_full(run_sql, run_params).df
+                return current_box(limits).run_full(run_sql, run_params).df
             except sandbox.SandboxError as e:
                 import pandas as pd
 
