@@ -26,8 +26,12 @@ def test_benchmark_at_tiny_scale(tmp_path, browser):
     assert {"kpi_overview", "coverage_by_unit", "pilot_vs_rollout", "cells_over_time"} <= names
     assert all("pandas" in r for r in res["queries"] if r["query"].split()[0] in
                bench_national.PANDAS)
-    assert [r["page"] for r in res["pages"]] == ["Tổng quan", "Bản đồ", "Độ phủ hộ gia đình",
-                                                 "Mô hình", "Hồ sơ xã"]
+    assert [r["page"] for r in res["pages"]] == [
+        "Tổng quan", "Bản đồ", "Độ phủ hộ gia đình", "Thí điểm và nhân rộng", "Mô hình",
+        "Hồ sơ xã", "Trình chiếu", "Tình hình báo cáo", "Dữ liệu", "Truy vấn SQL", "Hướng dẫn"]
+    # every page but the guide has its interactions, each timed on a miss and warm
+    assert all(r["actions"] for r in res["pages"] if r["page"] != "Hướng dẫn")
+    assert all(a["miss"] > 0 and a["warm"] > 0 for r in res["pages"] for a in r["actions"])
     assert res["sessions"]["all_mb"] > 0
     text = out.read_text(encoding="utf-8")
     assert "## Imports" in text and "## Pages" in text and "## Concurrent sessions" in text
