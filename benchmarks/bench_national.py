@@ -377,7 +377,8 @@ def _state(key: str):
 
 
 def _sql_run(at, value):
-    at.text_area(key="sql_text").input(value).run()
+    """Type a statement and press «Chạy» (one rerun, as the browser sends both at once)."""
+    at.text_area(key="sql_text").input(value)
     at.button(key="sql_run").click().run()
 
 

@@ -2,6 +2,8 @@
 and punctuation ignored, abbreviations understood ("tien du" finds "Tiên Du"). No Streamlit."""
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from dashboard.analysis.models_registry import expand_abbreviations, search_mask
@@ -27,9 +29,11 @@ def units_matching(df: pd.DataFrame, query: str | None, columns=UNIT_COLUMNS) ->
     return df[search_mask(unit_haystack(df, columns), query)]
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def commune_option_label(code: str, name: str | None) -> str:
     """A commune filter choice: 'Xã Tiên Du (07210)', followed by the name without diacritics
-    when it differs, so typing 'Tien Du' in the browser's own filter finds it."""
+    when it differs, so typing 'Tien Du' in the browser's own filter finds it. Remembered:
+    the sidebar asks for every commune's label on every run (3,321 nationally)."""
     name = name or code
     plain = strip_accents(name)
     return f"{name} ({code})" + (f" · {plain}" if plain != name else "")

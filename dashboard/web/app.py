@@ -35,6 +35,7 @@ def build_pages(principal=None) -> list:
 def main() -> None:
     st.set_page_config(page_title="Dân vận — Bảng điều khiển", page_icon=ICON, layout="wide",
                        initial_sidebar_state="expanded")
+    ui.start_run()
     try:
         principal = auth.gate()   # users configured and nobody logged in: login page only
         if principal is None:

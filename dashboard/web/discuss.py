@@ -45,8 +45,10 @@ def _filters_communes():
 def approval_caption(communes=None) -> None:
     from dashboard.web import ui
 
-    text = approvals.footer_text(ui.get_db(), communes if communes is not None
-                                 else _filters_communes(), current_principal())
+    chosen = communes if communes is not None else _filters_communes()
+    who = current_principal()
+    text = ui.per_run(("approval", tuple(chosen) if chosen is not None else None, who),
+                      lambda: approvals.footer_text(ui.get_db(), chosen, who))
     if text:
         st.caption(f":material/verified: {text}")
 

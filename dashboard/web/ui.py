@@ -44,6 +44,26 @@ def base_db() -> store.Database:
 
 
 PRINCIPAL_KEY = "_principal"
+_RUN_KEY, _MEMO_KEY = "_run_token", "_run_memo"
+
+
+def start_run() -> None:
+    """Mark a new script run (app.py calls it first): per_run answers are asked again."""
+    st.session_state[_RUN_KEY] = object()
+
+
+def per_run(name, compute):
+    """compute() once per script run (a page asks the same small question for each of its
+    figures: who is logged in, which month is approved). Without start_run: every time."""
+    token = st.session_state.get(_RUN_KEY)
+    if token is None:
+        return compute()
+    memo = st.session_state.get(_MEMO_KEY)
+    if memo is None or memo[0] is not token:
+        memo = st.session_state[_MEMO_KEY] = (token, {})
+    if name not in memo[1]:
+        memo[1][name] = compute()
+    return memo[1][name]
 
 
 def principal():
@@ -54,7 +74,7 @@ def principal():
     p = st.session_state.get(PRINCIPAL_KEY)
     if p is not None:
         return p
-    return NOBODY if users.any_users(base_db()) else LOCAL
+    return NOBODY if per_run("any_users", lambda: users.any_users(base_db())) else LOCAL
 
 
 def get_db():
