@@ -70,6 +70,9 @@ SETTINGS: tuple[Setting, ...] = (
             group="web"),
     Setting("display_rows", 20_000, "rows",
             "rows drawn in an on-screen table; downloads always hold every row", group="web"),
+    Setting("models_page_rows", 1000, "rows",
+            "models the registry list (Mô hình page) draws per page; its downloads hold "
+            "every model found", group="web"),
     Setting("styled_cells", 250_000, "cells",
             "cells formatted with a Styler (below pandas' styler.render.max_elements)",
             group="web"),

@@ -402,3 +402,108 @@ def test_similar_models(prepared):
     assert "M01" not in s["model_id"].tolist()
     assert set(s["model_id"][2:]) == {"M10", "M11"}
     assert mr.similar_models(prepared, "missing").empty
+
+
+# ---------------------------------------------------------------------------------------------
+# The in-memory registry (models_registry once per data version, one view per date and
+# communes) gives the figures of prepare(models_list) with filter_mask / facet_counts
+
+def _dates_around_boundaries(db, n: int = 6, seed: int = 7) -> list[dt.date]:
+    days = set()
+    for col in ("started_on", "ended_on"):
+        for d in db.df(f"SELECT DISTINCT {col} AS d FROM models WHERE {col} IS NOT NULL")["d"]:
+            d = pd.Timestamp(d).date()
+            days.update({d - dt.timedelta(days=1), d, d + dt.timedelta(days=1)})
+    rnd = np.random.default_rng(seed)
+    picked = sorted(days)
+    return [picked[i] for i in rnd.choice(len(picked), size=min(n, len(picked)), replace=False)]
+
+
+def _cells(df: pd.DataFrame) -> pd.DataFrame:
+    """The values a user sees, missing ones as None (whatever their dtype)."""
+    return df.astype(object).where(df.notna(), None)
+
+
+def test_registry_views_equal_models_list_on_dates_and_filters(db):
+    reg = mr.Registry(queries.run(db, "models_registry"))
+    rnd = np.random.default_rng(3)
+    for as_of in _dates_around_boundaries(db, n=10) + [AS_OF]:
+        for communes in (None, ["07210"], ["07228", "07246"], [], ["24"]):
+            old = mr.prepare(queries.run(db, "models_list", as_of=as_of, communes=communes),
+                             as_of)
+            view = reg.view(as_of, communes)
+            if not communes:
+                pd.testing.assert_frame_equal(view.df, old)
+                pd.testing.assert_frame_equal(view.display, mr.display_table(old))
+            else:       # the query's types follow its rows (an all-empty column)
+                pd.testing.assert_frame_equal(_cells(view.df), _cells(old))
+                pd.testing.assert_frame_equal(_cells(view.display),
+                                              _cells(mr.display_table(old)))
+            assert view.ids == old["model_id"].tolist()
+            for query in (None, "camera antt", "dan van kheo", "kiet hem"):
+                filters = {}
+                for facet in mr.FACETS:       # random filters, values present or not
+                    vals = sorted(old[facet.column].astype(str).unique())
+                    if vals and rnd.random() < 0.4:
+                        filters[facet.key] = list(rnd.choice(vals, size=1)) + (
+                            ["absent"] if rnd.random() < 0.2 else [])
+                want = mr.filter_mask(old, filters, query).to_numpy()
+                m = view.mask(filters, query)
+                assert (m == want).all()
+                for facet in mr.FACETS:
+                    c = mr.facet_counts(old, facet.key, filters, query)
+                    assert view.counts(facet.key, filters, query) == \
+                        dict(zip(c["value"], c["count"]))
+                    assert view.present(facet.key) == sorted(
+                        old[facet.column].astype(str).unique(), reverse=(facet.key == "year"))
+                hits = mr.filtered(old, filters, query)
+                # a subset whose column is all empty gets NaT / None there (pandas infers
+                # the type from the subset), NaN here: the same empty cells
+                pd.testing.assert_frame_equal(_cells(view.hits(m)),
+                                              _cells(mr.display_table(hits)))
+                assert view.summary(m) == (len(hits), int((hits["status"] == "active").sum()),
+                                           hits["commune_code"].nunique())
+
+
+def test_registry_similar_models_with_precomputed_keys(db):
+    view = mr.Registry(queries.run(db, "models_registry")).view(AS_OF)
+    for model_id in view.ids:
+        pd.testing.assert_frame_equal(
+            mr.similar_models(view.df, model_id, limit=15, keys=view.similarity_keys()),
+            mr.similar_models(view.df, model_id, limit=15))
+
+
+def test_batch_folding_equals_fold_words_on_any_text():
+    from dashboard.i18n.text import fold_words
+
+    rnd = np.random.default_rng(11)
+    alphabet = list("aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠẮẰẲẴẶĐÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚ"
+                    "ÙỦŨỤỨỪỬỮỰÝỲỶỸỴ –—“”\"'.,;:!?()0123456789\t\n İıΣσςẞßﬁǅ№ºKÅⅫ①²") + \
+        ["\u0301", "\u0323", "\u0303"]
+    texts = ["".join(rnd.choice(alphabet, size=rnd.integers(0, 40))) for _ in range(3000)]
+    texts += [chr(int(rnd.integers(0x80, 0x2FFFF))) * 2 + "Ab" for _ in range(3000)]
+    texts += [None, "", "   ", "MH\x00x", "Mô hình \"Camera giám sát ANTT\""]
+    folded = mr.fold_words_many(texts)
+    assert folded == [fold_words(t) for t in texts]
+    assert mr.expand_abbreviations_many(folded) == [mr.expand_abbreviations(f) for f in folded]
+    assert mr.normalize_names(texts) == [mr.normalize_name(t) for t in texts]
+    assert mr.fold_words_many([]) == [] and mr.normalize_names([]) == []
+
+
+def test_map_distinct_equals_map():
+    s = pd.Series(["economy", None, "culture_society", "economy", "x"], dtype="str")
+    fn = lambda v: mr.enum_label(mr.FIELDS, v)  # noqa: E731
+    pd.testing.assert_series_equal(mr._map_distinct(s, fn), s.map(fn))
+    o = pd.Series(["province", None, "commune", None], dtype=object)
+    g = lambda v: v.upper() if isinstance(v, str) else None  # noqa: E731
+    pd.testing.assert_series_equal(mr._map_distinct(o, g), o.map(g))
+
+
+def test_empty_registry(tmp_path):
+    database = store.Database(tmp_path / "empty.duckdb")
+    try:
+        view = mr.Registry(queries.run(database, "models_registry")).view(AS_OF)
+        assert len(view) == 0 and view.ids == []
+        assert view.counts("field") == {} and view.present("year") == []
+    finally:
+        database.close()

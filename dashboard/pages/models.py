@@ -3,8 +3,7 @@ spread and a model's card. Layout of each tab in dashboard/web/models_view.py; f
 the models_* named queries."""
 import streamlit as st
 
-from dashboard.web import models_view as view
-from dashboard.web import ui
+from dashboard.web import models_view, ui
 
 f = ui.filters()
 params = {"as_of": f["as_of"], "communes": f["communes"]}
@@ -14,16 +13,15 @@ ui.demo_banner()
 st.caption(ui.filter_caption(f) + " · Có những mô hình nào, ở đâu, lĩnh vực nào, mô hình nào "
            "lan rộng và nơi nào còn trống?")
 
-models = ui.run_query("models_list", **params)
-if models.empty:
+view = models_view.registry_view(f)
+if not len(view):
     st.info("Chưa có mô hình nào trong dữ liệu. Vào trang **Dữ liệu** để tải lên danh sách mô "
             "hình Dân vận khéo.")
     st.stop()
 
-df = view.prepared(models, f["as_of"])
-tabs = st.tabs(view.TABS, key="tab", bind="query-params", on_change="rerun")
-for tab, draw in zip(tabs, (view.registry, view.overview, view.gaps, view.duplicates,
-                            view.spread, view.card)):
+tabs = st.tabs(models_view.TABS, key="tab", bind="query-params", on_change="rerun")
+for tab, draw in zip(tabs, (models_view.registry, models_view.overview, models_view.gaps,
+                            models_view.duplicates, models_view.spread, models_view.card)):
     with tab:
         if tab.open:       # only the selected tab is built
-            draw(df, f, params)
+            draw(view, f, params)

@@ -5,6 +5,7 @@ named queries, rules and group-bys from analysis/models_registry.py, URL state f
 web/urlstate.py."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
@@ -12,9 +13,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard import config
 from dashboard.analysis import models_registry as mr
 from dashboard.contract import FIELDS, LEVELS, RECOGNIZED_LEVELS, enum_label
 from dashboard.i18n import fmt
+from dashboard.store import queries
 from dashboard.web import ui, urlstate
 
 FIELD_COLORS = {"Kinh tế": "#1f77b4", "Văn hóa – xã hội": "#2ca02c",
@@ -25,19 +28,52 @@ CARD_TAB = TABS[-1]
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def prepared(frame: pd.DataFrame, as_of) -> pd.DataFrame:
-    return mr.prepare(frame, as_of)
+PAGE_ROWS = config.get("models_page_rows")
+
+
+@st.cache_resource(show_spinner="Đang nạp danh mục mô hình…",
+                   max_entries=config.get("scope_cache_entries"))
+def _registry(path: str, version: int, _db=None) -> mr.Registry:
+    """The models_registry rows of one scope and data version, shared by every session."""
+    return mr.Registry(queries.run(_db, "models_registry", {}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=config.get("query_cache_entries"))
+def _view(path: str, version: int, as_of: str, communes: str, _db=None) -> mr.RegistryView:
+    return _registry(path, version, _db=_db).view(dt.date.fromisoformat(as_of),
+                                                  json.loads(communes))
+
+
+def registry_view(f: dict) -> mr.RegistryView:
+    """The registry at the filters' date and communes (one per scope, data version, date and
+    communes, shared by every session): view.df equals prepare(models_list(…))."""
+    db = ui.get_db()
+    communes = f["communes"]
+    return _view(str(db.path), db.data_version(), f["as_of"].isoformat(),
+                 json.dumps(None if communes is None else list(communes)), _db=db)
+
+
+def _token(view: mr.RegistryView) -> str:
+    """What a result computed from view.df depends on: scope, data version, communes (the
+    duplicate and spread groups do not depend on the date)."""
+    db = ui.get_db()
+    return f"{db.path}|{db.data_version()}|{json.dumps(view.communes)}"
 
 
 @st.cache_data(show_spinner="Đang tìm các mô hình trùng tên…", max_entries=16)
-def _duplicates(frame: pd.DataFrame, threshold: float, within_field: bool, scope: str):
-    return mr.find_duplicates(frame, threshold, within_field, scope)
+def _duplicates(token: str, _frame: pd.DataFrame, threshold: float, within_field: bool,
+                scope: str):
+    return mr.find_duplicates(_frame, threshold, within_field, scope)
 
 
 @st.cache_data(show_spinner="Đang tìm các mô hình được nhiều xã áp dụng…", max_entries=8)
-def _replications(frame: pd.DataFrame, threshold: float):
-    return mr.replications(frame, threshold)
+def _replications(token: str, _frame: pd.DataFrame, threshold: float):
+    return mr.replications(_frame, threshold)
+
+
+@st.cache_data(show_spinner=False, max_entries=config.get("query_cache_entries"))
+def _similar(token: str, model_id: str, _reg: mr.RegistryView) -> pd.DataFrame:
+    return mr.similar_models(_reg.df, model_id, limit=15, keys=_reg.similarity_keys())
 
 
 def _open_model(model_id: str) -> None:
@@ -62,23 +98,21 @@ def _map_chart(fig, key: str, query: str | None = None, params_: dict | None = N
         ui.sql_expander(query, params_ or {}, key=key)
 
 
-def registry(df: pd.DataFrame, f: dict, params: dict) -> None:
+def registry(view: mr.RegistryView, f: dict, params: dict) -> None:
     query = st.text_input("Tìm theo tên, đơn vị chủ trì, mô tả (không cần gõ dấu; hiểu các "
                           "chữ viết tắt như ANTT, VSMT, MTTQ)", key="q",
                           bind="query-params", placeholder="ví dụ: dan van kheo, camera ANTT")
     filters = {}
     for facet in mr.FACETS:
-        values = set(df[facet.column].astype(str))
-        ui.seed_from_url(f"f_{facet.key}", multi=True, allowed=values)
+        ui.seed_from_url(f"f_{facet.key}", multi=True, allowed=set(view.present(facet.key)))
         filters[facet.key] = [str(v) for v in st.session_state.get(f"f_{facet.key}") or []]
+    searched = view.mask(None, query) if query else None
 
     def counts_of(key: str) -> dict:
-        c = mr.facet_counts(df, key, filters, query)
-        return dict(zip(c["value"], c["count"]))
+        return view.counts(key, filters, query, search=searched)
 
     def all_values(key: str, order: tuple = ()) -> list:
-        vals = sorted(df[mr.FACET_BY_KEY[key].column].astype(str).unique(),
-                      reverse=(key == "year"))
+        vals = view.present(key)
         return [v for v in order if v in vals] + [v for v in vals if v not in order]
 
     facet_col, main = st.columns([1.2, 3], gap="medium")
@@ -104,16 +138,20 @@ def registry(df: pd.DataFrame, f: dict, params: dict) -> None:
     filters = {k: [str(v) for v in st.session_state.get(f"f_{k}") or []]
                for k in mr.FACET_BY_KEY}
     with main:
-        hits = mr.filtered(df, filters, query)
+        m = view.mask(filters, None)
+        if searched is not None:
+            m &= searched
+        found, active, communes = view.summary(m)
         m1, m2, m3 = st.columns(3)
-        m1.metric("Mô hình tìm thấy", fmt.number(len(hits)))
-        m2.metric("Đang hoạt động", fmt.number(int((hits["status"] == "active").sum())))
-        m3.metric("Xã, phường có mô hình", fmt.number(hits["commune_code"].nunique()))
-        table = mr.display_table(hits)
-        st.session_state["_list_ids"] = hits["model_id"].tolist()
+        m1.metric("Mô hình tìm thấy", fmt.number(found))
+        m2.metric("Đang hoạt động", fmt.number(active))
+        m3.metric("Xã, phường có mô hình", fmt.number(communes))
+        table = view.hits(m)
+        shown = _page_of(table, (query, json.dumps(filters, sort_keys=True), len(table)))
+        st.session_state["_list_ids"] = shown["Mã mô hình"].tolist()
         st.caption("Bấm vào một dòng để mở thẻ mô hình.")
-        st.dataframe(table, hide_index=True, width="stretch",
-                     height=min(520, 40 + 35 * max(len(table), 1)),
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     height=min(520, 40 + 35 * max(len(shown), 1)),
                      on_select=lambda: _on_row_select("list_table", "_list_ids"),
                      selection_mode="single-row", key="list_table",
                      column_config={
@@ -125,7 +163,27 @@ def registry(df: pd.DataFrame, f: dict, params: dict) -> None:
         ui.sql_expander("models_list", params, key="list")
 
 
-def overview(df: pd.DataFrame, f: dict, params: dict) -> None:
+def _page_of(table: pd.DataFrame, signature: tuple) -> pd.DataFrame:
+    """The rows of the list drawn on screen: all of them up to PAGE_ROWS, else one page at a
+    time (back to the first page when the search or a filter changes); downloads hold every
+    row."""
+    if len(table) <= PAGE_ROWS:
+        return table
+    pages = -(-len(table) // PAGE_ROWS)
+    if st.session_state.get("_list_sig") != signature:
+        st.session_state["_list_sig"] = signature
+        st.session_state["list_page"] = 1
+    page = int(st.number_input(f"Trang (trên {fmt.number(pages)} trang)", min_value=1,
+                               max_value=pages, step=1, key="list_page"))
+    first = (page - 1) * PAGE_ROWS
+    shown = table.iloc[first:first + PAGE_ROWS]
+    st.caption(f"Dòng {fmt.number(first + 1)}–{fmt.number(first + len(shown))} trong "
+               f"{fmt.number(len(table))} mô hình tìm thấy (mỗi trang {fmt.number(PAGE_ROWS)} "
+               "dòng). Tải CSV hoặc Excel để có đủ mọi dòng.")
+    return shown
+
+
+def overview(view: mr.RegistryView, f: dict, params: dict) -> None:
     left, right = st.columns(2)
     with left:
         fl = ui.run_query("models_by_field_level", **params)
@@ -214,7 +272,7 @@ def overview(df: pd.DataFrame, f: dict, params: dict) -> None:
                  height=440)
 
 
-def gaps(df: pd.DataFrame, f: dict, params: dict) -> None:
+def gaps(view: mr.RegistryView, f: dict, params: dict) -> None:
     gap_rows = ui.run_query("models_gaps", **params)
     summary = mr.gap_summary(gap_rows)
     st.markdown("**Xã, phường còn trống** — không có mô hình nào đang hoạt động, hoặc không có "
@@ -245,7 +303,7 @@ def gaps(df: pd.DataFrame, f: dict, params: dict) -> None:
              labels=labels, column_config={"Số hộ": ui.number_column("Số hộ")})
 
 
-def duplicates(df: pd.DataFrame, f: dict, params: dict) -> None:
+def duplicates(view: mr.RegistryView, f: dict, params: dict) -> None:
     st.markdown("**Mô hình trùng** — cùng một mô hình được đăng ký hai lần ở cùng một nơi "
                 "(cùng đơn vị, hoặc cùng một xã và các thôn của xã). Tên được so sánh không "
                 "phân biệt hoa thường, dấu, thứ tự từ và chữ viết tắt (ANTT = an ninh trật "
@@ -256,7 +314,7 @@ def duplicates(df: pd.DataFrame, f: dict, params: dict) -> None:
     threshold = c1.slider("Độ giống tối thiểu (%)", 70, 100, 85, key="dup_t",
                           bind="query-params")
     within = c2.toggle("Chỉ trong cùng lĩnh vực", key="dup_field", bind="query-params")
-    dups = _duplicates(df, float(threshold), bool(within), "area")
+    dups = _duplicates(_token(view), view.df, float(threshold), bool(within), "area")
     if dups.empty:
         st.success("Không có mô hình nào được đăng ký hai lần ở cùng một nơi với ngưỡng này.")
     else:
@@ -276,13 +334,13 @@ def duplicates(df: pd.DataFrame, f: dict, params: dict) -> None:
         st.dataframe(abbr, hide_index=True, width="stretch")
 
 
-def spread(df: pd.DataFrame, f: dict, params: dict) -> None:
+def spread(view: mr.RegistryView, f: dict, params: dict) -> None:
     st.markdown("**Lan tỏa** — cùng một mô hình (tên giống nhau) được nhiều xã, phường áp "
                 "dụng: mô hình đang được nhân rộng. *Nơi khởi xướng* là đơn vị của mô hình "
                 "tham chiếu (cấp cao nhất, bắt đầu sớm nhất).")
     threshold = st.slider("Độ giống tên tối thiểu (%)", 70, 100, 85, key="spread_t",
                           bind="query-params")
-    reps, members = _replications(df, float(threshold))
+    reps, members = _replications(_token(view), view.df, float(threshold))
     if reps.empty:
         st.info("Chưa có mô hình nào được từ hai xã, phường trở lên áp dụng.")
         return
@@ -306,13 +364,12 @@ def spread(df: pd.DataFrame, f: dict, params: dict) -> None:
             column_config={"Ngày bắt đầu": DATE})
 
 
-def card(df: pd.DataFrame, f: dict, params: dict) -> None:
-    names = dict(zip(df["model_id"], df["model_name"]))
-    ids = df["model_id"].tolist()
-    ui.seed_from_url("model", allowed=set(ids))
-    model_id = st.selectbox("Mô hình", ids, index=None, key="model",
+def card(view: mr.RegistryView, f: dict, params: dict) -> None:
+    labels = view.option_label
+    ui.seed_from_url("model", allowed=view.id_set)
+    model_id = st.selectbox("Mô hình", view.ids, index=None, key="model",
                             placeholder="Chọn hoặc gõ tên mô hình…",
-                            format_func=lambda i: f"{names.get(i, i)} ({i})")
+                            format_func=lambda i: labels.get(i) or f"{i} ({i})")
     ui.sync_params(model=model_id)
     if not model_id:
         st.info("Chọn một mô hình ở đây, hoặc bấm vào một dòng trong **Danh mục**.")
@@ -372,7 +429,7 @@ def card(df: pd.DataFrame, f: dict, params: dict) -> None:
                         "mục, nên chưa đặt được lên bản đồ.")
                 ui.sql_expander("models_card", {"model_id": model_id}, key="mo_card")
         st.markdown("**Mô hình tương tự ở nơi khác**")
-        similar = mr.similar_models(df, model_id, limit=15)
+        similar = _similar(_token(view), model_id, view)
         if similar.empty:
             st.caption("Không có mô hình nào có tên gần giống.")
         else:
