@@ -62,7 +62,8 @@ PUBLIC = {"ref_provinces", "ref_communes", "ref_legacy_communes", "ref_crosswalk
 PRIVATE = {"app_users", "app_sessions", "audit_log"}
 # not copied but rebuilt in the snapshot from its own rows (dashboard/store/analytics.py), so
 # they hold exactly the scope's figures
-DERIVED = {"an_unit_state", "an_commune_state", "an_communes", "an_phase_events"}
+DERIVED = {"an_unit_state", "an_commune_state", "an_communes", "an_phase_events",
+           "an_commune_months"}
 
 _SCOPE_UNITS = """
 WITH RECURSIVE s(unit_code) AS (

@@ -15,24 +15,44 @@ def _data(as_of, communes, wave):
     return ev.EvalData(as_of, ev.assign_cohorts(q[0], wave), q[1], q[2], q[3])
 
 
+# Cached by data version, shared by every session; each returns small results only (the
+# per-month and per-cell rows stay in the shared query cache), so a rerun copies little.
 @st.cache_data(show_spinner="Đang tính…", max_entries=32)
-def _overview(version, as_of, communes, wave, view):
+def _overview(version, as_of, communes, wave):
+    """Cohorts, figures after 6/12/24 months and the charts grouped by phase."""
     data = _data(as_of, communes, wave)
-    return data, ev.compute_overview(data, view)
+    base = ev.overview_base(data)
+    return ev.slim(data), {**base, **ev.overview_view(data, "phase", base)}
+
+
+@st.cache_data(show_spinner="Đang tính…", max_entries=32)
+def _by_cohort(version, as_of, communes, wave):
+    """The charts' parts grouped by wave (only when that grouping is chosen)."""
+    return ev.overview_view(_data(as_of, communes, wave), "cohort")
 
 
 @st.cache_data(show_spinner="Đang ước lượng…", max_entries=64)
 def _effects(version, as_of, communes, wave, indicator, window, anticipation, scale):
-    cohorts = _data(as_of, communes, wave).cohorts
+    cohorts = ev.assign_cohorts(ui.run_query("eval_commune_starts", as_of=as_of,
+                                             communes=list(communes) or None), wave)
     panel = ev.prepare_panel(ui.run_query("eval_indicator_panel", indicator=indicator,
                                           as_of=as_of, communes=list(communes) or None))
-    return panel, ev.effects(ev.scaled_panel(panel, cohorts, scale), cohorts, window,
-                             anticipation)
+    return ev.effects(ev.scaled_panel(panel, cohorts, scale), cohorts, window, anticipation)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _sentences(version, as_of, communes, wave, horizon, indicator, window, anticipation, scale):
+    data, ov = _overview(version, as_of, communes, wave)
+    result = (None if indicator is None else
+              _effects(version, as_of, communes, wave, indicator, window, anticipation, scale))
+    return ev.findings(data, None, indicator, horizon, result=result, scale=scale,
+                       overview=ov)["sentences"]
 
 
 f = ui.filters()
 params = {"as_of": f["as_of"], "communes": f["communes"]}
-key = (ui.get_db().data_version(), f["as_of"], tuple(f["communes"] or ()))
+db = ui.get_db()      # its path tells the scopes apart, its data version the data
+key = ((str(db.path), db.data_version()), f["as_of"], tuple(f["communes"] or ()))
 st.title("Thí điểm và nhân rộng")
 ui.demo_banner()
 st.caption(ui.filter_caption(f) + " · Các xã nhân rộng có đạt được kết quả như các xã thí điểm?")
@@ -48,7 +68,9 @@ view = c3.segmented_control("Nhóm xã trong biểu đồ", ["phase", "cohort"],
                             format_func={"phase": "Thí điểm / nhân rộng",
                                          "cohort": "Từng đợt"}.get) or "phase"
 ui.keep_in_url(ev_wave="quarter", ev_horizon=12, ev_view="phase")
-data, ov = _overview(*key, wave, view)
+data, ov = _overview(*key, wave)
+if view == "cohort":
+    ov = {**ov, **_by_cohort(*key, wave)}
 if data.cohorts.empty:
     st.info(ev.TEXTS["no_communes"])
     st.stop()
@@ -60,23 +82,28 @@ st.subheader("Các nhóm xã")
 left, right = st.columns([2, 3])
 table, started = ov["table"], data.cohorts[data.cohorts["started_on"].notna()]
 with left:
-    ui.chart(figs.sizes_bar(table, colors), "ev_sizes", height=120 + 34 * len(table))
+    ui.chart(figs.sizes_bar(table, colors), "ev_sizes",
+             height=120 + 34 * len(table))
 with right:
     if started.empty:
         st.info("Chưa có xã nào thành lập tổ.")
     else:
-        ui.chart(figs.starts_strip(started, labels, colors), "ev_starts", "eval_commune_starts",
-                 params, height=120 + 34 * max(len(table) - 1, 1))
+        ui.chart(figs.starts_strip(started, labels, colors), "ev_starts",
+                 "eval_commune_starts", params, height=120 + 34 * max(len(table) - 1, 1))
 
 st.subheader("So sánh các nhóm: tại ngày đã chọn và sau 6, 12, 24 tháng")
 cols = ["cohort_label", "communes", "cells", "members", "members_per_cell", "households",
         "households_covered", "coverage_pct", "households_per_member"]
 tabs = st.tabs([f"Tại {fmt.date(data.as_of)}"] + [f"Sau {h} tháng" for h in ev.HORIZONS],
                key="moc", bind="query-params")
-with tabs[0]:
-    ui.table(table[["cohort_label", "first_start", "last_start"] + cols[1:]], "ev_now",
-             "eval_commune_starts", params, title="Các nhóm xã tại ngày đã chọn", labels=ev.LABELS)
+if tabs[0].open is not False:        # only the selected tab is built
+    with tabs[0]:
+        ui.table(table[["cohort_label", "first_start", "last_start"] + cols[1:]], "ev_now",
+                 "eval_commune_starts", params, title="Các nhóm xã tại ngày đã chọn",
+                 labels=ev.LABELS)
 for tab, h in zip(tabs[1:], ev.HORIZONS):
+    if tab.open is False:
+        continue
     with tab:
         part = ov["by_horizon"][ov["by_horizon"]["horizon"] == h]
         if part.empty:
@@ -91,20 +118,20 @@ st.subheader("Độ phủ tăng nhanh đến đâu sau khi bắt đầu?")
 if ov["ramp"].empty:
     st.info("Chưa có xã nào đủ một tháng trọn vẹn kể từ khi bắt đầu.")
 else:
-    ui.chart(figs.ramp_chart(ov["ramp"], colors), "ev_ramp", "eval_coverage_history", params,
-             height=460)
+    ui.chart(figs.ramp_chart(ov["ramp"], colors), "ev_ramp",
+             "eval_coverage_history", params, height=460)
 
 st.subheader("Tổ còn hoạt động sau 6, 12, 24 tháng")
 if not ov["survival"].empty:
-    ui.chart(figs.survival_chart(ov["curves"], colors), "ev_survival", "eval_cell_survival",
-             params, height=380)
+    ui.chart(figs.survival_chart(ov["curves"], colors),
+             "ev_survival", "eval_cell_survival", params, height=380)
     st.caption(ev.TEXTS["survival"])
     ui.table(ov["survival"][["cohort_label", "horizon", "communes", "cells", "ended", "at_risk",
                              "share_pct", "ci_low", "ci_high"]], "ev_survival_table",
              title="Tổ còn hoạt động (Kaplan–Meier)", labels=ev.LABELS)
 
 st.subheader("Chỉ số kết quả: thay đổi sau khi bắt đầu so với xã chưa bắt đầu")
-result, panel, indicator, scale = None, None, None, "raw"
+result, indicator, scale, window, ant = None, None, "raw", None, None
 if data.indicators.empty:
     st.info(ev.TEXTS["no_indicators"])
 else:
@@ -123,7 +150,7 @@ else:
                                  default=ui.url_value("ev_scale", "raw", list(ev.SCALES)),
                                  key="ev_scale") or "raw"
     ui.keep_in_url(ev_indicator=first, ev_window=12, ev_anticipation=0, ev_scale="raw")
-    panel, result = _effects(*key, wave, indicator, window, ant, scale)
+    result = _effects(*key, wave, indicator, window, ant, scale)
     main = result.main()
     if main is None:
         st.warning(ev.TEXTS["no_estimate"])
@@ -159,8 +186,8 @@ else:
 with st.expander("Cách tính và đọc kết quả"):
     st.markdown(ev.method_text(st.session_state.get("ev_window", 12),
                                st.session_state.get("ev_anticipation", 0), scale))
-found = ev.findings(data, panel, indicator, int(horizon), result=result, scale=scale, overview=ov)
+sentences = _sentences(*key, wave, int(horizon), indicator, window, ant, scale)
 with summary_box:
     st.markdown("**Tóm tắt để trình bày**")
-    for sentence in found["sentences"]:
+    for sentence in sentences:
         st.markdown("- " + ui.esc(sentence))

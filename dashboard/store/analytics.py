@@ -14,6 +14,10 @@ date exactly — not only month ends:
                     (the commune phase at any date follows from these two dates)
   an_phase_events   per (commune, cell phase, day): change of active cells and members, for
                     the series over time
+  an_commune_months per commune and calendar month m (year·12 + month): its figures at the
+                    month's last day, for every month from the first interval's month to the
+                    month the last (open) interval starts; later months hold the last row's
+                    figures (the evaluation page's coverage history, eval_coverage_history)
 
 Figures at a date are a filter scan (valid_from <= d < valid_to) joined to the units: the
 table macros of sql/_analytics.sql return exactly the rows of the reference macros of
@@ -49,8 +53,12 @@ DDL = [
   first_cell_on DATE, first_pilot_on DATE)""",
     """CREATE TABLE IF NOT EXISTS an_phase_events (
   commune_code VARCHAR, phase VARCHAR, day DATE, d_cells BIGINT, d_members BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS an_commune_months (
+  commune_code VARCHAR, m BIGINT, cells BIGINT, members BIGINT, hh_raw BIGINT,
+  covered BIGINT)""",
 ]
-TABLES = ("an_unit_state", "an_commune_state", "an_communes", "an_phase_events")
+TABLES = ("an_unit_state", "an_commune_state", "an_communes", "an_phase_events",
+          "an_commune_months")
 
 # What the tables derive from: any change here changes the fingerprint.
 FINGERPRINT_SQL = """
@@ -136,6 +144,19 @@ SELECT CASE WHEN u.level = 'village' THEN u.parent_code ELSE u.unit_code END, e.
        sum(e.dc), sum(e.dm)
 FROM ({_EVENTS}) e JOIN units u USING (unit_code)
 GROUP BY ALL""",
+    # The month ends an interval [valid_from, valid_to) holds are those of the months
+    # month(valid_from) … month(valid_to) − 1 (a month's last day is never before a day of
+    # that month, and valid_to is never after its own month's last day); the open interval
+    # gives its first month only. covered: Σ capped village coverage + direct cells' raw
+    # households (an_commune_coverage caps it at the commune's households).
+    "DELETE FROM an_commune_months",
+    f"""INSERT INTO an_commune_months
+SELECT commune_code,
+       unnest(range(year(valid_from) * 12 + month(valid_from),
+                    CASE WHEN valid_to = {FAR} THEN year(valid_from) * 12 + month(valid_from) + 1
+                         ELSE year(valid_to) * 12 + month(valid_to) END)) AS m,
+       cells, members, hh_raw, village_covered + direct_raw
+FROM an_commune_state""",
 ]
 
 
@@ -150,7 +171,9 @@ def ensure_schema(cur) -> None:
 
 
 def fingerprint(cur) -> str:
-    return str(cur.execute(FINGERPRINT_SQL).fetchone()[0])
+    """The rows' fingerprint and the tables' names: a database whose tables were built before
+    a table was added is rebuilt (or read through the reference SQL) instead of read empty."""
+    return str(cur.execute(FINGERPRINT_SQL).fetchone()[0]) + "|" + ",".join(TABLES)
 
 
 def stored_fingerprint(cur) -> str | None:

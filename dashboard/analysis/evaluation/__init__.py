@@ -55,9 +55,12 @@ from .findings import (
                       load,
                       load_panel,
                       method_text,
+                      overview_base,
+                      overview_view,
                       plain,
                       scaled_panel,
                       signed,
+                      slim,
 )
 from .labels import DESIGN_LABELS, EVIDENCE_LABELS, agreement, design_quality, evidence
 
@@ -69,7 +72,8 @@ __all__ = [
     "ratio_interval", "survival_curves", "with_months_since", "add_months", "month_index",
     "month_indices", "month_label", "months_since", "to_date", "Effects", "Estimate",
     "effects", "build_panel", "per_households", "prepare_panel", "LABELS", "QUERY_NAMES", "TEXTS",
-    "SCALES", "EvalData", "ci_text", "compute_overview", "plain", "signed", "default_indicator", "estimand", "estimate_sentence",
+    "SCALES", "EvalData", "ci_text", "compute_overview",
+    "overview_base", "overview_view", "slim", "plain", "signed", "default_indicator", "estimand", "estimate_sentence",
     "estimates_table", "findings", "key_findings", "load", "load_panel", "method_text",
     "scaled_panel", "DESIGN_LABELS", "EVIDENCE_LABELS", "agreement", "design_quality",
     "evidence",

@@ -16,7 +16,10 @@ DAYS_PER_MONTH = 365.25 / 12
 
 def with_months_since(history: pd.DataFrame, as_of=None) -> pd.DataFrame:
     """eval_coverage_history + months_since; keeps complete months only (month end ≤ as_of
-    and the last day of its month), vectorised."""
+    and the last day of its month), vectorised. Rows that already went through it (they have
+    months_since) are returned as they are."""
+    if "months_since" in history.columns:
+        return history
     h = history.copy()
     h["month_end"] = pd.to_datetime(h["month_end"])
     h["started_on"] = pd.to_datetime(h["started_on"])

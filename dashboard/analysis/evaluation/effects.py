@@ -230,6 +230,16 @@ def _before_after(out: list[Estimate], panel: pd.DataFrame, cohorts: pd.DataFram
     c = cohorts[["commune_code", "cohort", "start_month"]].copy()
     c["start"] = c["start_month"].astype("Float64").fillna(np.inf).astype(float)
     p = panel.merge(c, on="commune_code", how="inner")
+    control = {}        # start month -> control means (the same for every estimate)
+
+    def control_means(s):
+        if s not in control:
+            ctrl = p[(p["start"] > s + k - 1 + delta)]
+            control[s] = (ctrl[(ctrl["month"] >= s - k - delta) & (ctrl["month"] < s - delta)]
+                          ["value"].mean(),
+                          ctrl[(ctrl["month"] >= s) & (ctrl["month"] < s + k)]["value"].mean())
+        return control[s]
+
     for e in out:
         mine = c if e.cohort == ALL_STARTED else c[c["cohort"] == e.cohort]
         mine = mine[np.isfinite(mine["start"]) & (mine["cohort"] != "none")]
@@ -244,10 +254,9 @@ def _before_after(out: list[Estimate], panel: pd.DataFrame, cohorts: pd.DataFram
         # controls: same calendar months, communes not started by the end of each window
         bm, am = [], []
         for s in mine["start"].unique():
-            ctrl = p[(p["start"] > s + k - 1 + delta)]
-            bm.append(ctrl[(ctrl["month"] >= s - k - delta) & (ctrl["month"] < s - delta)]
-                      ["value"].mean())
-            am.append(ctrl[(ctrl["month"] >= s) & (ctrl["month"] < s + k)]["value"].mean())
+            b, a = control_means(s)
+            bm.append(b)
+            am.append(a)
         w = mine.groupby("start").size().reindex(mine["start"].unique()).to_numpy(float)
         for name, vals in (("control_before_mean", bm), ("control_after_mean", am)):
             v = np.asarray(vals, float)

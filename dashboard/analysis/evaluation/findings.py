@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,14 @@ from dashboard.i18n import fmt
 
 from . import labels
 from .cohorts import ALL_STARTED, NONE, PILOT, assign_cohorts, cohort_table, phase_cohorts
-from .coverage import HORIZONS, cell_survival, figures_at_horizons, ramp_up, survival_curves
+from .coverage import (
+    HORIZONS,
+    cell_survival,
+    figures_at_horizons,
+    ramp_up,
+    survival_curves,
+    with_months_since,
+)
 from .dates import to_date
 from .effects import Effects, Estimate, effects
 from .estimation import per_households, prepare_panel
@@ -170,8 +177,9 @@ def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str |
              result: Effects | None = None, scale: str = "raw", overview: dict | None = None
              ) -> dict:
     """Key findings as data: numbers + Vietnamese sentences a presenter can read out.
-    `result`: effects() already computed for this panel; `overview`: overview() already
-    computed for these data (else both computed here)."""
+    `result`: effects() already computed for this panel (then `panel` may be None);
+    `overview`: compute_overview() already computed for these data (else both computed
+    here)."""
     cohorts = data.cohorts
     ov = overview or compute_overview(data, "phase")
     table, by_phase, surv = ov["table"], ov["by_phase"], ov["survival_phase"]
@@ -220,7 +228,7 @@ def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str |
                          + " vẫn còn hoạt động (ước lượng Kaplan–Meier).")
 
     did, event = [], []
-    if panel is not None and indicator:
+    if (panel is not None or result is not None) and indicator:
         if result is None:
             result = effects(scaled_panel(panel, cohorts, scale), cohorts, window,
                              anticipation)
@@ -250,22 +258,48 @@ def findings(data: EvalData, panel: pd.DataFrame | None = None, indicator: str |
             "did": did, "event_study": event, "sentences": sentences}
 
 
-def compute_overview(data: EvalData, view: str = "phase") -> dict:
-    """Everything the page shows before the indicator section (one call, cached by the page):
-    cohort table, figures after 6/12/24 months, ramp-up, Kaplan–Meier tables and curves."""
+def overview_base(data: EvalData) -> dict:
+    """The parts of the overview that do not depend on the chart grouping: cohort table,
+    figures after 6/12/24 months (per cohort and per phase), Kaplan–Meier by phase."""
     cohorts = data.cohorts
-    phases = phase_cohorts(cohorts)
-    groups = phases if view == "phase" else cohorts
-    surv_phase = cell_survival(data.cells, phases, data.as_of)
+    history = with_months_since(data.history, data.as_of)     # once for every table
     return {"table": cohort_table(cohorts),
-            "by_horizon": figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS),
-            "by_phase": figures_at_horizons(data.history, cohorts, data.as_of, HORIZONS,
+            "by_horizon": figures_at_horizons(history, cohorts, data.as_of, HORIZONS),
+            "by_phase": figures_at_horizons(history, cohorts, data.as_of, HORIZONS,
                                             groups="phase"),
-            "ramp": ramp_up(data.history, groups, data.as_of, max_months=36),
-            "survival_phase": surv_phase,
-            "survival": surv_phase if view == "phase" else cell_survival(data.cells, groups,
-                                                                         data.as_of),
+            "survival_phase": cell_survival(data.cells, phase_cohorts(cohorts), data.as_of)}
+
+
+def overview_view(data: EvalData, view: str = "phase", base: dict | None = None) -> dict:
+    """The charts' parts for one grouping (phase: pilot / rollout; cohort: every wave):
+    ramp-up, Kaplan–Meier table and curves. `base`: overview_base() of these data (its
+    Kaplan–Meier by phase is reused for view='phase')."""
+    cohorts = data.cohorts
+    groups = phase_cohorts(cohorts) if view == "phase" else cohorts
+    if view == "phase":
+        survival = (base or {}).get("survival_phase")
+        if survival is None:
+            survival = cell_survival(data.cells, groups, data.as_of)
+    else:
+        survival = cell_survival(data.cells, groups, data.as_of)
+    return {"ramp": ramp_up(with_months_since(data.history, data.as_of), groups, data.as_of,
+                            max_months=36),
+            "survival": survival,
             "curves": survival_curves(data.cells, groups, data.as_of)}
+
+
+def compute_overview(data: EvalData, view: str = "phase") -> dict:
+    """Everything the page shows before the indicator section: cohort table, figures after
+    6/12/24 months, ramp-up, Kaplan–Meier tables and curves (overview_base + overview_view;
+    the page caches the two apart so that changing the grouping recomputes the second only)."""
+    base = overview_base(data)
+    return {**base, **overview_view(data, view, base)}
+
+
+def slim(data: EvalData) -> EvalData:
+    """The data without the per-month and per-cell rows (what findings() and the page read
+    once the overview is computed): cheap to keep in a cache and to copy out of it."""
+    return replace(data, history=data.history.iloc[:0], cells=data.cells.iloc[:0])
 
 
 def default_indicator(indicators: pd.DataFrame) -> str | None:
