@@ -51,6 +51,9 @@ from dashboard import store  # noqa: E402
 from dashboard.store import queries  # noqa: E402
 
 AS_OF = dt.date(2025, 6, 17)        # mid-month, not a month end
+# the pages the concurrent sessions open in turn (every page that shows figures)
+SESSION_PAGES = ("overview.py", "map.py", "coverage.py", "evaluation.py", "models.py",
+                 "commune.py", "present.py", "reporting.py")
 OTHER_DATE = dt.date(2024, 11, 30)
 
 
@@ -529,7 +532,7 @@ def bench_sessions(db_path: Path, sessions: int, browser=None) -> dict:
         pass
     store.close_db(db_path)
     paths = [u for f, _t, u in navigation.built()
-             if f in ("overview.py", "map.py", "coverage.py", "models.py", "commune.py")]
+             if f in SESSION_PAGES]
     proc, url = start_app(db_path)
     out = {"sessions": sessions}
     try:

@@ -243,6 +243,11 @@ def test_slide_footer_says_how_far_data_is_approved(db):
 
 # --- comments -----------------------------------------------------------------------------
 
+def _one_empty(df: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None whatever the column's dtype (NaN, NaT, <NA>)."""
+    return df.astype(object).where(df.notna(), None)
+
+
 def test_comments_are_scoped_like_the_data(db):
     a = comments.add(db, VIEWER_A, "bao-cao", "rp_status", "Xã A gửi muộn vì *mất điện*",
                      "rp_month=2026-10", None)
@@ -259,6 +264,17 @@ def test_comments_are_scoped_like_the_data(db):
         chosen]
     # a reply is about what its comment is about; B cannot reply to what it cannot see
     r = comments.add(db, ADMIN, "", "", "Đã gọi điện cho xã", parent_id=a)
+    other = comments.add(db, ADMIN, "bao-cao", "rp_remind", "Hình khác", "", None)
+    # a page asks once (for_page) and gives each figure its own: the same rows as for_figure
+    for pr in (ADMIN, VIEWER_A, VIEWER_B, PROVINCE):
+        on_page = comments.for_page(db, pr, "bao-cao")
+        for key in ("rp_status", "rp_remind", "nothing"):
+            mine = on_page[on_page.figure_key == key].reset_index(drop=True)
+            want = comments.for_figure(db, pr, "bao-cao", key)
+            assert mine.comment_id.tolist() == want.comment_id.tolist(), (pr, key)
+            pd.testing.assert_frame_equal(_one_empty(mine), _one_empty(want), check_dtype=False)
+    assert other in set(comments.for_page(db, ADMIN, "bao-cao").comment_id)
+    assert comments.for_page(db, ADMIN, "tong-quan").empty
     assert comments.get(db, VIEWER_A, r)["communes"] == [A]
     assert comments.get(db, VIEWER_B, r) is None
     with pytest.raises(comments.CommentError):

@@ -133,6 +133,12 @@ def for_figure(db, principal: Principal, page: str, figure_key: str) -> pd.DataF
     return _visible(db, principal, _frame(db, "page = ? AND figure_key = ?", [page, figure_key]))
 
 
+def for_page(db, principal: Principal, page: str) -> pd.DataFrame:
+    """The comments (and replies) on every figure of a page the principal may see, oldest
+    first (a page asks once and shows each figure its own: for_figure, filtered)."""
+    return _visible(db, principal, _frame(db, "page = ?", [page]))
+
+
 def feed(db, principal: Principal, include_resolved: bool = True,
          limit: int | None = None) -> pd.DataFrame:
     """Every comment the principal may see, newest thread first (replies after their

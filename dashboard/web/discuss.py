@@ -108,7 +108,8 @@ def comment_box(key: str, title: str | None = None) -> None:
     db = ui.get_db()
     p = current_principal()
     page = current_page()
-    mine = comments.for_figure(db, p, page, key)
+    on_page = ui.per_run(("comments", page, p), lambda: comments.for_page(db, p, page))
+    mine = on_page[on_page.figure_key == key].reset_index(drop=True)
     tops = mine[mine.parent_id.isna()] if len(mine) else mine
     open_n = int(tops.resolved_at.isna().sum()) if len(tops) else 0
     label = "Bình luận" + (f" ({fmt.number(len(tops))}, {fmt.number(open_n)} chưa xử lý)"
