@@ -302,6 +302,15 @@ def test_comment_goes_into_the_pptx_notes(db):
     # a deck for commune B carries neither the province comment nor commune A's
     only_b = comments.with_pack_notes(db, deck, ADMIN, [B])
     assert [s.notes for s in only_b] == [s.notes for s in deck]
+    # the presentation page adds the notes to the one slide it draws: the same notes
+    notes = comments.pack_notes(db, ADMIN)
+    placed = comments.place_pack_notes(notes, keys)
+    assert [comments.with_notes(s, placed.get(s.key)).notes for s in deck] == \
+        [s.notes for s in noted]
+    # a comment for a slide the deck lacks goes on the first slide
+    moved = comments.place_pack_notes({"gone": ["• x"], "kpis": ["• y"]}, ["title", "kpis"])
+    assert moved == {"title": ["• x"], "kpis": ["• y"]}
+    assert comments.with_notes(deck[0], None) is deck[0]
 
 
 # --- saved questions ------------------------------------------------------------------------
