@@ -5,6 +5,7 @@ compare the KPI figures shown with kpi_overview run directly on the same data.""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import shutil
@@ -84,6 +85,55 @@ def test_exit_presentation_mode_shows_the_sidebar_again(open_page):
     assert at.query_params["full"] in ("0", ["0"])
     assert not any('data-testid="stSidebar"' in h.value for h in at.html)
     assert at.button(key="present_enter")
+
+
+def test_each_slide_drawn_alone_is_the_deck_slide(open_page, small_path):
+    """The page builds only the slide on screen; every slide, its counter and its notes are
+    those of the whole deck that the meeting pack exports (slides.build)."""
+    from dashboard.output import slides
+    from dashboard.web import slideshow
+
+    for as_of, communes in (("2025-06-30", None), ("2024-12-31", None),
+                            ("2025-06-30", "25111")):
+        db = store.Database(small_path, read_only=True)
+        try:
+            deck = slides.build(db, {"as_of": as_of,
+                                     "communes": [communes] if communes else None})
+        finally:
+            db.close()
+        for i, want in enumerate(deck, start=1):
+            at = open_page(slide=str(i), as_of=as_of,
+                           **({"communes": communes} if communes else {}))
+            text = html.unescape(html_text(at))
+            assert f"{i} / {len(deck)}" in text
+            assert want.title in text
+            if want.sentence and want.key != "title":
+                assert want.sentence in text
+            assert at.text[0].value == slideshow.notes_text(want)
+
+
+def test_unavailable_evaluation_slide_is_left_out(open_page, monkeypatch):
+    """When the evaluation summary cannot be computed the deck has one slide fewer, on the
+    page as in the pack: the slide after it is shown in its place."""
+    import streamlit as st
+
+    from dashboard.analysis import evaluation
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no findings")
+    monkeypatch.setattr(evaluation, "key_findings", broken)
+    st.cache_data.clear()
+    try:
+        at = open_page(slide="6", as_of="2025-06-30")
+        text = html_text(at)
+        assert "6 / 6" in text
+        assert "2 mô hình “Dân vận khéo” đang hoạt động" in text
+        assert at.query_params["slide"] in ("6", ["6"])
+        at.button(key="present_prev").click().run()
+        assert "5 / 6" in html_text(at)
+        assert "Xã thí điểm đạt độ phủ 50,0%" in html_text(at)
+    finally:
+        st.cache_data.clear()     # the cached slides saw the broken evaluation
 
 
 # -- real browser ----------------------------------------------------------------------------

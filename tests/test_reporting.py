@@ -318,6 +318,15 @@ def test_comment_goes_into_the_pptx_notes(db):
     # a deck for commune B carries neither the province comment nor commune A's
     only_b = comments.with_pack_notes(db, deck, ADMIN, [B])
     assert [s.notes for s in only_b] == [s.notes for s in deck]
+    # the presentation page adds the notes to the one slide it draws: the same notes
+    notes = comments.pack_notes(db, ADMIN)
+    placed = comments.place_pack_notes(notes, keys)
+    assert [comments.with_notes(s, placed.get(s.key)).notes for s in deck] == \
+        [s.notes for s in noted]
+    # a comment for a slide the deck lacks goes on the first slide
+    moved = comments.place_pack_notes({"gone": ["• x"], "kpis": ["• y"]}, ["title", "kpis"])
+    assert moved == {"title": ["• x"], "kpis": ["• y"]}
+    assert comments.with_notes(deck[0], None) is deck[0]
 
 
 # --- saved questions ------------------------------------------------------------------------
@@ -373,3 +382,88 @@ def test_not_due_until_the_due_day_has_passed():
     due = dt.date(2026, 12, 5)
     assert rc.not_due(due, dt.date(2026, 12, 5)) is True
     assert rc.not_due(due, dt.date(2026, 12, 6)) is False
+
+
+# --- faster paths give the same figures -----------------------------------------------------
+
+OLD_ARRIVED = """, arrived AS (        -- each expected indicator of a commune and month, when it first arrived
+    SELECT r.commune_code, i.period, i.indicator,
+           min(b.created_at) AS arrived_at, arg_min(b.batch_id, b.created_at) AS batch_id
+    FROM indicators i
+    JOIN reporters r USING (unit_code)
+    JOIN communes c ON c.commune_code = r.commune_code
+    JOIN expected e ON e.province_code = c.province_code AND e.indicator = i.indicator"""
+
+
+def _old_status_macro() -> str:
+    """reporting_status as written before `rows_in` was materialized (the reference)."""
+    from dashboard.reporting import schema
+
+    new = schema.STATUS_MACRO
+    start = new.index(", rows_in AS MATERIALIZED (")
+    end = new.index("    LEFT JOIN first_write fw")
+    old = new[:start] + OLD_ARRIVED + "\n" + new[end:]
+    return old.replace("MACRO reporting_status(", "MACRO reporting_status_old(")
+
+
+def test_status_macro_matches_its_unmaterialized_form(db):
+    import random
+
+    db.con.execute(_old_status_macro())
+    rng = random.Random(14)
+
+    def same(first, last, due):
+        order = "ORDER BY commune_code, period"
+        new = db.df(f"SELECT * FROM reporting_status(?, ?, ?) {order}", [first, last, due])
+        old = db.df(f"SELECT * FROM reporting_status_old(?, ?, ?) {order}", [first, last, due])
+        assert len(new) and new.equals(old), (first, last, due)
+    months = ["2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
+    for _ in range(8):
+        a, b = sorted(rng.sample(range(len(months)), 2))
+        same(months[a], months[b], rng.choice([1, 5, 15, 31]))
+    for m in months:                                  # single months, both sides of the data
+        same(m, m, 15)
+    rc.set_expected(db, "24", ["x"], ADMIN)           # a configured expected set
+    approvals.approve(db, "2026-10", A, ADMIN)
+    same("2026-09", "2026-10", 15)
+    same("2026-10", "2026-10", 4)
+
+
+def _nulls_as_none(df: pd.DataFrame) -> pd.DataFrame:
+    return df.astype(object).where(df.notna(), None)
+
+
+def test_commune_pick_filters_the_whole_month_like_the_query(db):
+    """The page narrows the month's status of the whole scope instead of querying again:
+    the same rows, order, summary and shown tables."""
+    principals = [ADMIN, VIEWER_A, PROVINCE, Principal("x", "viewer", ())]
+    picks = [[A], [B, D], [E, A, C], ["99999"], [A, "99999"]]
+    for period in ("2026-09", "2026-10", "2026-11"):
+        for who in principals:
+            whole = rc.status(db, period, who, None)
+            for pick in picks:
+                got = rc.within(whole, rc.narrow(db, who, pick))
+                want = rc.status(db, period, who, pick)
+                # same values; a text column the query returns all NULL comes back as None
+                # (object) where the filtered frame keeps its string dtype's NaN
+                pd.testing.assert_frame_equal(_nulls_as_none(got), _nulls_as_none(want))
+                assert rc.summary(got) == rc.summary(want)
+                for view in (rc.status_table, rc.reminder_list):
+                    pd.testing.assert_frame_equal(view(got), view(want), check_dtype=False)
+    assert rc.within(whole, None) is whole
+
+
+def test_reporting_version_follows_approvals_expected_and_contacts(db):
+    seen = {rc.version(db)}
+    approvals.approve(db, "2026-10", A, ADMIN)
+    seen.add(rc.version(db))
+    rc.set_expected(db, "24", ["x"], ADMIN)
+    seen.add(rc.version(db))
+    rc.set_expected(db, "24", ["y"], ADMIN)                # same count, other indicator
+    seen.add(rc.version(db))
+    rc.set_contact(db, D, "Văn phòng UBND xã D", principal=ADMIN)
+    seen.add(rc.version(db))
+    rc.set_contact(db, D, "Văn phòng Đảng ủy xã D", principal=ADMIN)
+    seen.add(rc.version(db))
+    assert len(seen) == 6
+    assert rc.version(db) == rc.version(db)

@@ -395,10 +395,14 @@ def phases_figure(pvr: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _has_phases(pvr: pd.DataFrame) -> bool:
+    return bool(pvr["phase"].isin(["pilot", "rollout"]).any())
+
+
 def phases_slide(ctx: Context, pvr: pd.DataFrame) -> Slide | None:
-    by = {r["phase"]: r for _, r in pvr.iterrows()}
-    if "pilot" not in by and "rollout" not in by:
+    if not _has_phases(pvr):
         return None
+    by = {r["phase"]: r for _, r in pvr.iterrows()}
     pilot, rollout = by.get("pilot"), by.get("rollout")
     numbers = []
     for code in ("pilot", "rollout", "none"):
@@ -552,28 +556,60 @@ def models_slide(ctx: Context, mbf: pd.DataFrame) -> Slide:
         queries=["models_by_field"])
 
 
-def build(db, filters: dict | None = None) -> list[Slide]:
-    """The meeting's slides for the current filters (as_of, communes)."""
+@dataclass
+class Outline:
+    """What the deck holds before any slide is drawn: the context, the headline figures and
+    the slide keys in order. "evaluation" is listed whenever the scope has communes; its
+    slide may still turn out unavailable (build_slide gives None) and is then left out."""
+    ctx: Context
+    kpi: pd.Series
+    keys: list[str]
+
+
+def outline(db, filters: dict | None = None) -> Outline:
+    """The deck's plan from the cheap queries only (no map, no evaluation)."""
     ctx = context(db, filters)
-    params = {"as_of": ctx.as_of, "communes": ctx.communes}
-    kpi = queries.run(db, "kpi_overview", **params).iloc[0]
-    slides = [title_slide(ctx)]
+    kpi = queries.run(db, "kpi_overview", as_of=ctx.as_of, communes=ctx.communes).iloc[0]
     if _int(kpi["communes"]) == 0:
-        slides.append(Slide(
+        return Outline(ctx, kpi, ["title", "empty"])
+    pvr = queries.run(db, "pilot_vs_rollout", as_of=ctx.as_of, communes=ctx.communes)
+    keys = ["title", "kpis", "coverage", "gaps"] + (["phases"] if _has_phases(pvr) else [])
+    return Outline(ctx, kpi, keys + ["evaluation", "models"])
+
+
+def build_slide(db, plan: Outline, key: str) -> Slide | None:
+    """One slide of the deck (a key of plan.keys), running only the queries it needs."""
+    ctx, kpi = plan.ctx, plan.kpi
+    params = {"as_of": ctx.as_of, "communes": ctx.communes}
+    if key == "title":
+        return title_slide(ctx)
+    if key == "empty":
+        return Slide(
             key="empty", title="Chưa có số liệu xã, phường cho phạm vi này",
             sentence="Hãy nhập danh sách đơn vị và tổ dân vận, hoặc chọn phạm vi khác.",
-            notes=_notes([], _caveats(ctx)), footer=ctx.footer, queries=["kpi_overview"]))
-        return slides
-    cov = queries.run(db, "coverage_by_unit", level="commune", **params)
-    pvr = queries.run(db, "pilot_vs_rollout", **params)
-    mbf = queries.run(db, "models_by_field", **params)
-    slides += [kpi_slide(ctx, kpi), coverage_slide(ctx, cov, coverage_map(db, ctx)),
-               gaps_slide(ctx, kpi, cov)]
-    for extra in (phases_slide(ctx, pvr), evaluation_slide(db, ctx)):
-        if extra is not None:
-            slides.append(extra)
-    slides.append(models_slide(ctx, mbf))
-    return [_spoken_in_notes(s) for s in slides]
+            notes=_notes([], _caveats(ctx)), footer=ctx.footer, queries=["kpi_overview"])
+    if key == "kpis":
+        s = kpi_slide(ctx, kpi)
+    elif key in ("coverage", "gaps"):
+        cov = queries.run(db, "coverage_by_unit", level="commune", **params)
+        s = (coverage_slide(ctx, cov, coverage_map(db, ctx)) if key == "coverage"
+             else gaps_slide(ctx, kpi, cov))
+    elif key == "phases":
+        s = phases_slide(ctx, queries.run(db, "pilot_vs_rollout", **params))
+    elif key == "evaluation":
+        s = evaluation_slide(db, ctx)
+    elif key == "models":
+        s = models_slide(ctx, queries.run(db, "models_by_field", **params))
+    else:
+        raise KeyError(key)
+    return None if s is None else _spoken_in_notes(s)
+
+
+def build(db, filters: dict | None = None) -> list[Slide]:
+    """The meeting's slides for the current filters (as_of, communes): every slide of the
+    outline, in order (the meeting pack; the presentation page draws one at a time)."""
+    plan = outline(db, filters)
+    return [s for s in (build_slide(db, plan, k) for k in plan.keys) if s is not None]
 
 
 def _spoken_in_notes(s: Slide) -> Slide:

@@ -15,27 +15,52 @@ from dashboard.web import discuss, slideshow, ui, urlstate
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
+def _filters(as_of: str, communes: tuple | None, phases: tuple, chosen: tuple) -> dict:
+    return {"as_of": as_of, "communes": list(communes) if communes else None,
+            "phases": list(phases), "chosen": list(chosen)}
+
+
+# The deck is built one slide at a time: the outline (context, headline figures, slide keys)
+# from the cheap queries, then only the slide on screen; the meeting pack builds the rest
+# when it is downloaded. Keyed by data version, approvals and filters, shared by sessions.
 @st.cache_data(show_spinner=False, max_entries=16)
-def _deck(path: str, version: str, as_of: str, communes: tuple | None, phases: tuple,
-          chosen: tuple) -> list:
-    return slides.build(ui.get_db(), {"as_of": as_of, "communes": list(communes) if communes
-                                      else None, "phases": list(phases),
-                                      "chosen": list(chosen)})
+def _outline(path: str, version: str, as_of: str, communes: tuple | None, phases: tuple,
+             chosen: tuple) -> slides.Outline:
+    return slides.outline(ui.get_db(), _filters(as_of, communes, phases, chosen))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _slide(path: str, version: str, as_of: str, communes: tuple | None, phases: tuple,
+           chosen: tuple, key: str) -> slides.Slide | None:
+    plan = _outline(path, version, as_of, communes, phases, chosen)
+    return slides.build_slide(ui.get_db(), plan, key)
 
 
 f = ui.filters()
 db = ui.get_db()
-deck = _deck(str(db.path), f"{db.data_version()}/{approvals.version(db)}",
-             f["as_of"].isoformat(),
-             tuple(f["communes"]) if f["communes"] else None, tuple(f.get("phases") or ()),
-             tuple(f.get("chosen") or ()))
-deck = comments.with_pack_notes(db, deck, discuss.current_principal(), f["communes"])
-total = len(deck)
+args = (str(db.path), f"{db.data_version()}/{approvals.version(db)}", f["as_of"].isoformat(),
+        tuple(f["communes"]) if f["communes"] else None, tuple(f.get("phases") or ()),
+        tuple(f.get("chosen") or ()))
+# a slide found unavailable (the evaluation summary when it cannot be computed) is left out
+absent = st.session_state.setdefault("_present_absent", {}).setdefault(args, set())
+keys = [k for k in _outline(*args).keys if k not in absent]
 state = urlstate.decode(st.query_params, keys=["slide", "full"], types={"full": "bool"})
-index = min(max(int(state.get("slide", 1)), 1), total)
+index = min(max(int(state.get("slide", 1)), 1), len(keys))
+while (s := _slide(*args, keys[index - 1])) is None:
+    absent.add(keys.pop(index - 1))
+    index = min(index, len(keys))
+total = len(keys)
+pack_notes = comments.pack_notes(db, discuss.current_principal(), f["communes"])
+s = comments.with_notes(s, comments.place_pack_notes(pack_notes, keys).get(s.key))
 full = state.get("full", True)
 if str(index) != st.query_params.get("slide"):
     st.query_params["slide"] = str(index)
+
+
+def whole_deck() -> list:
+    """Every slide, for the meeting pack (built only when a download asks for it)."""
+    deck = [x for x in (_slide(*args, k) for k in keys) if x is not None]
+    return comments.with_pack_notes(db, deck, notes=pack_notes)
 
 
 def go(to: int) -> None:
@@ -50,7 +75,6 @@ def set_full(value: bool) -> None:
 
 
 slideshow.styles(full)
-s = deck[index - 1]
 slideshow.slide(s)
 
 stem = pack.file_name(f["as_of"], "").rstrip(".")
@@ -83,13 +107,13 @@ with st.container(key="present_bar"):
                   disabled=index == total, width="stretch")
     if may_pack:         # presenters and above; a viewer sees no download at all
         nav[5].download_button("PowerPoint", icon=":material/download:",
-                               data=lambda: _logged("PowerPoint", pack.pptx_bytes, deck),
+                               data=lambda: _logged("PowerPoint", pack.pptx_bytes, whole_deck()),
                                file_name=f"{stem}.pptx", mime=PPTX_MIME, key="present_pptx",
                                on_click="ignore", width="stretch",
                                help="Bộ trang chiếu PowerPoint 16:9 (có ghi chú cho người "
                                     "trình bày) của bộ lọc hiện tại")
         nav[6].download_button("PDF", icon=":material/download:",
-                               data=lambda: _logged("PDF", pack.pdf_bytes, deck),
+                               data=lambda: _logged("PDF", pack.pdf_bytes, whole_deck()),
                                file_name=f"{stem}.pdf", mime="application/pdf",
                                key="present_pdf", on_click="ignore", width="stretch",
                                help="Bộ trang chiếu dạng PDF")

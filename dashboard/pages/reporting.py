@@ -2,6 +2,8 @@
 reporting rates per month and commune, their map, the reminder list; approval and unlock of a
 month; the feed of comments; when each commune's registries were last updated.
 Figures and rules live in dashboard/reporting/ (no Streamlit there); this script draws."""
+import datetime as dt
+
 import streamlit as st
 
 from dashboard import config
@@ -11,26 +13,89 @@ from dashboard.reporting import approvals, comments
 from dashboard.reporting import completeness as rc
 from dashboard.web import discuss, ui
 
+
+# Every figure below is cached by the data version and the reporting cycle's own state
+# (approvals, expected indicators, contacts), shared by sessions of the same scope: a rerun
+# reads no query again. `_me` only narrows to its scope, which is part of the key.
+@st.cache_data(show_spinner=False, max_entries=8)
+def _periods(path: str, version: str, today) -> tuple[list[str], str | None]:
+    db = ui.get_db()
+    return rc.period_options(db, today), rc.latest_period(db)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _status_all(path: str, version: str, scope, period: str, _me):
+    return rc.status(ui.get_db(), period, _me, None)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _status(path: str, version: str, scope, period: str, communes: tuple | None, _me):
+    """The month's status for the chosen communes: the whole scope's, filtered (a commune
+    pick runs no query)."""
+    status = _status_all(path, version, scope, period, _me)
+    if communes:
+        status = rc.within(status, rc.narrow(ui.get_db(), _me, list(communes)))
+    return status, rc.summary(status)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _status_views(path: str, version: str, scope, period: str, communes: tuple | None, _me):
+    status, _ = _status(path, version, scope, period, communes, _me)
+    return rc.status_table(status), rc.reminder_list(status)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _footer(path: str, version: str, scope, communes: tuple | None, _me) -> str:
+    return approvals.footer_text(ui.get_db(), list(communes) if communes else None, _me)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _rates(path: str, version: str, scope, what: str, period: str, communes: tuple | None,
+           _me):
+    fn = {"month": rc.by_month, "commune": rc.by_commune}[what]
+    return fn(ui.get_db(), period, _me, list(communes) if communes else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _rate_map(path: str, version: str, scope, period: str, communes: tuple | None, today,
+              _me):
+    return rc.rate_map(ui.get_db(), period, _me, list(communes) if communes else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _registry(path: str, version: str, scope, communes: tuple | None, _me):
+    return rc.registry_updates(ui.get_db(), _me, list(communes) if communes else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _indicators(path: str, version: str, province: str):
+    db = ui.get_db()
+    return rc.expected_indicators(db, province), rc.reported_indicators(db)
+
+
 f = ui.filters()
 db = ui.get_db()
 me = discuss.current_principal()
+today = dt.date.today()
+version = f"{db.data_version()}/{rc.version(db)}"
+picked = tuple(f["communes"]) if f["communes"] else None
+cache_key = (str(db.path), version, me.scope)
 st.title("Tình hình báo cáo")
 ui.demo_banner()
-options = rc.period_options(db)
-latest = rc.latest_period(db) or options[0]
+options, latest = _periods(str(db.path), version, today)
+latest = latest or options[0]
 period = st.selectbox("Tháng báo cáo", options, format_func=fmt.month, key="rp_month",
                       index=options.index(ui.url_value("rp_month", latest, options)))
 ui.keep_in_url(rp_month=latest)
-status = rc.status(db, period, me, f["communes"])
+status, s = _status(*cache_key, period, picked, me)
 if status.empty:
     st.info("Chưa có xã, phường nào trong phạm vi. Vào trang **Dữ liệu** để tải danh mục đơn vị.")
     st.stop()
-s = rc.summary(status)
 due = status.due_on.iloc[0]
 st.caption(f"{ui.filter_caption(f)} · Hạn báo cáo {rc.month_text(period)}: ngày "
            f"{fmt.date(due)} (ngày {config.get('report_due_day')} tháng sau"
            + (", chưa đến hạn) · " if rc.not_due(due) else ") · ")
-           + (approvals.footer_text(db, f["communes"], me) or "chưa có tháng nào được duyệt"))
+           + (_footer(*cache_key, picked, me) or "chưa có tháng nào được duyệt"))
 k = st.columns(6)
 k[0].metric("Xã phải báo cáo", fmt.number(s["communes"]))
 k[1].metric("Báo cáo đủ", fmt.number(s["complete"]), help="Đủ mọi chỉ số phải báo cáo")
@@ -48,11 +113,12 @@ tabs = st.tabs(["Theo xã", "Chưa báo cáo", "Theo tháng", "Bản đồ", "Du
 params = {"period": period, "communes": f["communes"]}
 with tabs[0]:
     if tabs[0].open:
-        ui.table(rc.status_table(status), key="rp_status", query="reporting_completeness",
+        ui.table(_status_views(*cache_key, period, picked, me)[0], key="rp_status",
+                 query="reporting_completeness",
                  params=params, title=f"Tình hình báo cáo {rc.month_text(period)}")
 with tabs[1]:
     if tabs[1].open:
-        remind = rc.reminder_list(status)
+        remind = _status_views(*cache_key, period, picked, me)[1]
         if remind.empty:
             st.success(f"Mọi xã trong phạm vi đã báo cáo đủ {rc.month_text(period)}.")
         else:
@@ -64,7 +130,7 @@ with tabs[1]:
                      title=f"Xã chưa báo cáo {rc.month_text(period)}")
 with tabs[2]:
     if tabs[2].open:
-        months = rc.by_month(db, period, me, f["communes"])
+        months = _rates(*cache_key, "month", period, picked, me)
         import plotly.express as px
 
         fig = px.line(months.assign(thang=months.period.map(fmt.month)), x="thang",
@@ -76,14 +142,14 @@ with tabs[2]:
         fig.update_yaxes(range=[0, 105])
         ui.chart(fig, "rp_rate_month", "reporting_rate_by_month",
                  {**rc.window(period), "communes": f["communes"]}, height=380)
-        ui.table(rc.by_commune(db, period, me, f["communes"]), key="rp_rate_commune",
+        ui.table(_rates(*cache_key, "commune", period, picked, me), key="rp_rate_commune",
                  query="reporting_rate_by_commune",
                  params={**rc.window(period), "communes": f["communes"]},
                  title="Tỷ lệ báo cáo của từng xã", labels=rc.RATE_LABELS,
                  commune_link="commune_code")
 with tabs[3]:
     if tabs[3].open:
-        fig, layer = rc.rate_map(db, period, me, f["communes"])
+        fig, layer = _rate_map(*cache_key, period, picked, today, me)
         ui.chart(fig, "rp_map", "reporting_rate_by_commune",
                  {**rc.window(period), "communes": f["communes"]}, png=False)
 with tabs[4]:
@@ -132,18 +198,18 @@ with tabs[5]:
             discuss.feed_item(r)
 with tabs[6]:
     if tabs[6].open:
-        ui.table(rc.registry_updates(db, me, f["communes"]), key="rp_registry",
+        ui.table(_registry(*cache_key, picked, me), key="rp_registry",
                  query="registry_last_update", params={"communes": f["communes"]},
                  title="Ngày cập nhật gần nhất của sổ đăng ký", labels=rc.REGISTRY_LABELS,
                  commune_link="commune_code")
 with tabs[7]:
     if tabs[7].open:
         province = status.province_code.dropna().iloc[0]
-        expected, configured = rc.expected_indicators(db, province)
+        (expected, configured), reported = _indicators(str(db.path), version, province)
         st.caption("Chỉ số phải báo cáo hằng tháng: " + ", ".join(map(indicator_label, expected))
                    + ("" if configured else " (mặc định: mọi chỉ số tỉnh đã từng báo cáo)"))
         if me.can("reporting_settings"):
-            known = sorted(set(expected) | set(rc.reported_indicators(db)))
+            known = sorted(set(expected) | set(reported))
             chosen = st.multiselect("Chỉ số phải báo cáo", known, default=expected,
                                     format_func=indicator_label, key="rp_expected")
             if st.button("Lưu danh sách chỉ số", key="rp_save_expected"):

@@ -213,23 +213,32 @@ def pack_notes(db, principal: Principal = LOCAL,
     return out
 
 
-def with_pack_notes(db, deck: list, principal: Principal = LOCAL,
-                    communes: list[str] | None = None) -> list:
-    """Copies of the slides with the pack comments added to their speaker notes (the deck
-    itself, possibly cached, is left unchanged). A comment for a slide the deck lacks goes
-    on the first slide."""
-    notes = pack_notes(db, principal, communes)
-    if not notes or not deck:
-        return deck
-    keys = {s.key for s in deck}
+def place_pack_notes(notes: dict[str, list[str]], keys: list[str]) -> dict[str, list[str]]:
+    """slide key -> note lines, for a deck with these slide keys in order: a comment for a
+    slide the deck lacks goes on the first slide."""
+    if not notes or not keys:
+        return {}
     placed: dict[str, list[str]] = {}
     for key, lines in notes.items():
-        placed.setdefault(key if key in keys else deck[0].key, []).extend(lines)
-    out = []
-    for s in deck:
-        lines = placed.pop(s.key, None)
-        if lines:
-            s = dataclasses.replace(s, notes=(s.notes + "\n\n" if s.notes else "")
-                                    + "Bình luận:\n" + "\n".join(lines))
-        out.append(s)
-    return out
+        placed.setdefault(key if key in keys else keys[0], []).extend(lines)
+    return placed
+
+
+def with_notes(s, lines: list[str] | None):
+    """A copy of slide `s` with these comment lines added to its speaker notes."""
+    if not lines:
+        return s
+    return dataclasses.replace(s, notes=(s.notes + "\n\n" if s.notes else "")
+                               + "Bình luận:\n" + "\n".join(lines))
+
+
+def with_pack_notes(db, deck: list, principal: Principal = LOCAL,
+                    communes: list[str] | None = None, notes: dict | None = None) -> list:
+    """Copies of the slides with the pack comments added to their speaker notes (the deck
+    itself, possibly cached, is left unchanged). A comment for a slide the deck lacks goes
+    on the first slide. `notes`: pack_notes() already read for this principal and scope."""
+    notes = pack_notes(db, principal, communes) if notes is None else notes
+    if not notes or not deck:
+        return deck
+    placed = place_pack_notes(notes, [s.key for s in deck])
+    return [with_notes(s, placed.get(s.key)) for s in deck]

@@ -48,6 +48,18 @@ def not_due(due_on, today: dt.date | None = None) -> bool:
     return pd.Timestamp(due_on).date() >= (today or dt.date.today())
 
 
+def version(db) -> str:
+    """Changes whenever the reporting cycle's own tables change (approvals, the expected
+    indicators, the contacts to remind): with the data version, a cache key for its figures."""
+    return str(db.scalar("""
+        SELECT (SELECT count(*) || '.' || count(unlocked_at) FROM approvals) || '/'
+            || (SELECT count(*) || '.' || coalesce(hash(list(row(province_code, indicator)
+                   ORDER BY province_code, indicator)), 0) FROM reporting_expected) || '/'
+            || (SELECT count(*) || '.' || coalesce(hash(list(row(unit_code, contact_unit,
+                   contact_person, phone, email) ORDER BY unit_code)), 0)
+                FROM reporting_contacts)"""))
+
+
 def latest_period(db) -> str | None:
     """The latest month with any indicator row (the month being reported)."""
     return db.scalar("SELECT max(period) FROM indicators")
@@ -73,6 +85,15 @@ def status(db, period: str, principal: Principal = LOCAL, communes=None,
     return _run(db, "reporting_completeness", run, period=period,
                 communes=narrow(db, principal, communes),
                 due_day=due_day or config.get("report_due_day"))
+
+
+def within(status_all: pd.DataFrame, communes: list[str] | None) -> pd.DataFrame:
+    """status(..., communes=None) narrowed to `communes` (narrow()'s result) without running
+    the query again: the same rows in the same order as status(..., communes) (one row per
+    commune, the query's order is total and its filter comes last)."""
+    if communes is None:
+        return status_all
+    return status_all[status_all["commune_code"].isin(communes)].reset_index(drop=True)
 
 
 def by_month(db, end_period: str, principal: Principal = LOCAL, communes=None,

@@ -87,13 +87,18 @@ WITH periods AS (
           WHERE bc.dataset = 'indicators')
     WHERE period BETWEEN first_period AND last_period
     GROUP BY ALL
-), arrived AS (        -- each expected indicator of a commune and month, when it first arrived
-    SELECT r.commune_code, i.period, i.indicator,
-           min(b.created_at) AS arrived_at, arg_min(b.batch_id, b.created_at) AS batch_id
+), rows_in AS MATERIALIZED (   -- the months' indicator rows with their commune, first:
+    -- unmaterialized, the planner joined every month's rows to `expected` (2-3× slower)
+    SELECT i.unit_code, r.commune_code, c.province_code, i.period, i.indicator
     FROM indicators i
     JOIN reporters r USING (unit_code)
     JOIN communes c ON c.commune_code = r.commune_code
-    JOIN expected e ON e.province_code = c.province_code AND e.indicator = i.indicator
+    WHERE i.period BETWEEN first_period AND last_period
+), arrived AS (        -- each expected indicator of a commune and month, when it first arrived
+    SELECT i.commune_code, i.period, i.indicator,
+           min(b.created_at) AS arrived_at, arg_min(b.batch_id, b.created_at) AS batch_id
+    FROM rows_in i
+    JOIN expected e ON e.province_code = i.province_code AND e.indicator = i.indicator
     LEFT JOIN first_write fw ON fw.unit_code = i.unit_code AND fw.period = i.period
                             AND fw.indicator = i.indicator
     LEFT JOIN batches b ON b.batch_id = fw.batch_id
