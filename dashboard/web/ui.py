@@ -686,7 +686,9 @@ def _vi_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                            for v in s]
                 continue
         if pd.api.types.is_datetime64_any_dtype(s):
-            df[col] = [fmt.date(v) if pd.notna(v) else fmt.MISSING for v in s]
+            codes, days = pd.factorize(s)        # each distinct day formatted once
+            texts = [fmt.date(v) for v in days] + [fmt.MISSING]
+            df[col] = [texts[i] for i in codes]  # code -1 (missing) -> the last text
             continue
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             continue
