@@ -67,8 +67,8 @@ def cells():
 
 draw = (lambda: view.by_commune(communes, params),
         lambda: view.by_village(villages, params, target),
-        lambda: view.distribution(cells(), params, norm_hh, members),
-        lambda: view.gaps(villages, cells(), params, target, overload),
+        lambda: view.distribution(cells, params, norm_hh, members),
+        lambda: view.gaps(villages, cells, params, target, overload),
         lambda: view.plan(communes, villages, params, target, plan_hh))
 for tab, run in zip(tabs, draw):
     with tab:

@@ -91,16 +91,28 @@ ui.sync_params(xa=xa or None, lop=None if xa or level == "commune" else level,
                so_lop=None if k == 5 else k, mo_hinh=fields or None)
 
 scope = [xa] if xa else params["communes"]
-layer = maps.build_layer(db, level, params["as_of"], scope, metric, scheme, int(k),
-                         run=ui.run_query)
-title = (f"{layer.metric.label} — "
+title = (f"{maps.metric_for(metric).label} — "
          + (f"các thôn, tổ dân phố của {names[xa]}" if xa else
             "theo " + maps.LEVEL_LABELS[level].lower()))
-fig = maps.layer_figure(layer, title=title, height=680)
-drawn_models = 0
-if fields:
-    models = maps.models_layer(db, params["as_of"], scope, run=ui.run_query)
-    drawn_models = maps.add_models(fig, models, fields)
+
+
+def _drawn():
+    """The layer, its figure (escaped) and the models drawn on it: built once per data
+    version and view for every session (GeoJSON, hover texts and classes not redone on a
+    rerun)."""
+    layer = maps.build_layer(db, level, params["as_of"], scope, metric, scheme, int(k),
+                             run=ui.run_query)
+    fig = maps.layer_figure(layer, title=title, height=680)
+    n = 0
+    if fields:
+        models = maps.models_layer(db, params["as_of"], scope, run=ui.run_query)
+        n = maps.add_models(fig, models, fields)
+    return layer, ui.safe_figure(fig), n
+
+
+layer, fig, drawn_models = ui.derived("map_view", {
+    "level": level, "as_of": params["as_of"], "communes": scope, "metric": metric,
+    "scheme": scheme, "k": int(k), "fields": fields, "title": title}, _drawn)
 
 m = st.columns(5)
 m[0].metric("Đơn vị", fmt.number(len(layer.frame)))
@@ -118,7 +130,7 @@ if layer.polygons + layer.points == 0:
             "giới (GeoJSON, GeoPackage hoặc Shapefile nén .zip).")
 else:
     st.session_state["map_chart_key"] = f"map_chart_{st.session_state['map_n']}"
-    st.plotly_chart(ui.safe_figure(fig), key=st.session_state["map_chart_key"],
+    st.plotly_chart(fig, key=st.session_state["map_chart_key"],
                     config=ui.PLOT_CONFIG,
                     on_select="rerun" if not xa else "ignore", selection_mode="points",
                     width="stretch")

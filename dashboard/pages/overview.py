@@ -51,27 +51,32 @@ with left:
     if growth.empty:
         st.info("Chưa có tổ nào.")
     else:
-        long = overview.growth_long(growth)
-        fig = px.area(long, x="month", y="value", color="series", facet_row="measure",
-                      labels={"month": "Tháng", "value": "", "series": ""},
-                      color_discrete_map=overview.PHASE_COLORS)
-        fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-        fig.update_yaxes(matches=None, title_text="")
-        ui.chart(fig, "growth", "cells_over_time", params, height=460)
+        def growth_figure():
+            long = overview.growth_long(growth)
+            fig = px.area(long, x="month", y="value", color="series", facet_row="measure",
+                          labels={"month": "Tháng", "value": "", "series": ""},
+                          color_discrete_map=overview.PHASE_COLORS)
+            fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+            fig.update_yaxes(matches=None, title_text="")
+            return fig
+        ui.cached_chart(growth_figure, "growth", params, "cells_over_time", params, height=460)
 with right:
     st.subheader("Mô hình theo lĩnh vực")
-    mf = ui.run_query("models_by_field", **params)
-    mf["Lĩnh vực"] = mf.field.map(ui.field_label)
-    long = mf.melt(id_vars="Lĩnh vực", value_vars=["models_started", "active_models"],
-                   var_name="loai", value_name="Số mô hình")
-    long["loai"] = long.loai.map({"models_started": "Đã bắt đầu đến ngày này",
-                                  "active_models": "Đang hoạt động"})
-    fig = px.bar(long, y="Lĩnh vực", x="Số mô hình", color="loai", barmode="group",
-                 orientation="h", labels={"loai": ""}, text="Số mô hình",
-                 color_discrete_sequence=["#c9c9c9", "#B3261E"])
-    fig.update_traces(texttemplate="%{x:,.0f}")
-    fig.update_layout(yaxis_title="", legend=dict(orientation="h", y=-0.15))
-    ui.chart(fig, "models_field", "models_by_field", params, height=460)
+
+    def field_figure():
+        mf = ui.run_query("models_by_field", **params)
+        mf["Lĩnh vực"] = mf.field.map(ui.field_label)
+        long = mf.melt(id_vars="Lĩnh vực", value_vars=["models_started", "active_models"],
+                       var_name="loai", value_name="Số mô hình")
+        long["loai"] = long.loai.map({"models_started": "Đã bắt đầu đến ngày này",
+                                      "active_models": "Đang hoạt động"})
+        fig = px.bar(long, y="Lĩnh vực", x="Số mô hình", color="loai", barmode="group",
+                     orientation="h", labels={"loai": ""}, text="Số mô hình",
+                     color_discrete_sequence=["#c9c9c9", "#B3261E"])
+        fig.update_traces(texttemplate="%{x:,.0f}")
+        fig.update_layout(yaxis_title="", legend=dict(orientation="h", y=-0.15))
+        return fig
+    ui.cached_chart(field_figure, "models_field", params, "models_by_field", params, height=460)
 
 st.subheader("Xã có độ phủ cao nhất và thấp nhất")
 cov = ui.run_query("coverage_by_unit", level="commune", **params)
@@ -90,12 +95,15 @@ for col, frame, title, key in ((l2, top, "10 xã độ phủ cao nhất", "top")
         if frame.empty:        # a message, never an empty chart with a meaningless axis
             st.info(f"Chưa có xã nào có tổ đang hoạt động tính đến {fmt.date(f['as_of'])}.")
             continue
-        fig = px.bar(frame, x="coverage_pct", y="unit_name", orientation="h",
-                     text=frame.coverage_pct.map(fmt.percent),
-                     labels={"coverage_pct": "Độ phủ (%)", "unit_name": ""},
-                     color_discrete_sequence=["#B3261E" if key == "top" else "#7f7f7f"])
-        fig.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(range=[0, 105]))
-        ui.chart(fig, f"cov_{key}", height=380)
+
+        def top_figure(frame=frame, key=key):
+            fig = px.bar(frame, x="coverage_pct", y="unit_name", orientation="h",
+                         text=frame.coverage_pct.map(fmt.percent),
+                         labels={"coverage_pct": "Độ phủ (%)", "unit_name": ""},
+                         color_discrete_sequence=["#B3261E" if key == "top" else "#7f7f7f"])
+            fig.update_layout(yaxis=dict(autorange="reversed"), xaxis=dict(range=[0, 105]))
+            return fig
+        ui.cached_chart(top_figure, f"cov_{key}", params, height=380)
 ui.table(cov.drop(columns=["parent_code", "parent_name"]), key="cov_table",
          query="coverage_by_unit",
          params={"level": "commune", **params}, title="Độ phủ theo xã",

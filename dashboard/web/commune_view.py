@@ -20,14 +20,17 @@ def villages(params: dict, name: str) -> None:
     if villages.empty:
         st.info("Xã chưa có thôn, tổ dân phố trong dữ liệu; số hộ lấy theo số hộ của xã.")
     else:
-        fig = px.bar(villages, x="unit_name", y=["households_covered", "uncovered_households"],
-                     labels={"unit_name": "", "value": "Số hộ", "variable": ""},
-                     color_discrete_sequence=["#B3261E", "#d9d9d9"])
-        fig.for_each_trace(lambda t: t.update(name={
-            "households_covered": "Hộ được tổ phụ trách",
-            "uncovered_households": "Hộ chưa có tổ"}[t.name]))
-        fig.update_layout(legend=dict(orientation="h", y=1.12), barmode="stack")
-        ui.chart(fig, "pc_villages_chart", height=360)
+        def figure():
+            fig = px.bar(villages, x="unit_name",
+                         y=["households_covered", "uncovered_households"],
+                         labels={"unit_name": "", "value": "Số hộ", "variable": ""},
+                         color_discrete_sequence=["#B3261E", "#d9d9d9"])
+            fig.for_each_trace(lambda t: t.update(name={
+                "households_covered": "Hộ được tổ phụ trách",
+                "uncovered_households": "Hộ chưa có tổ"}[t.name]))
+            fig.update_layout(legend=dict(orientation="h", y=1.12), barmode="stack")
+            return fig
+        ui.cached_chart(figure, "pc_villages_chart", params, height=360)
         ui.table(villages, key="pc_villages", query="profile_villages", params=params,
                  title=f"Thôn, tổ dân phố — {name}",
                  labels={**ui.COMMON_LABELS, "unit_name": "Thôn, tổ dân phố",
@@ -75,10 +78,13 @@ def indicators(params: dict, name: str) -> None:
         st.info("Xã chưa có số liệu chỉ số kết quả.")
     else:
         shown = ind.assign(indicator=ind.indicator.map(contract.indicator_label))
-        fig = px.line(shown, x="period", y="value", color="indicator", markers=True,
-                      labels={"period": "Tháng", "value": "Giá trị", "indicator": ""})
-        fig.update_layout(legend=dict(orientation="h", y=1.15))
-        ui.chart(fig, "pc_ind_chart", "profile_indicators", params, height=400)
-        wide = overview.indicators_by_month(shown)
+        def figure():
+            fig = px.line(shown, x="period", y="value", color="indicator", markers=True,
+                          labels={"period": "Tháng", "value": "Giá trị", "indicator": ""})
+            fig.update_layout(legend=dict(orientation="h", y=1.15))
+            return fig
+        ui.cached_chart(figure, "pc_ind_chart", params, "profile_indicators", params,
+                        height=400)
+        wide = ui.derived("pc_ind_wide", params, lambda: overview.indicators_by_month(shown))
         ui.table(wide.sort_values("Tháng", ascending=False), key="pc_ind",
                  query="profile_indicators", params=params, title=f"Chỉ số theo tháng — {name}")

@@ -54,45 +54,49 @@ def by_village(villages, params: dict, target: float) -> None:
 
 
 def distribution(cells, params: dict, norm_hh: int, members: tuple) -> None:
-    if cells.empty:
+    """cells: a callable returning coverage_cells (read only when a figure is not cached)."""
+    deps = {**params, "norm_hh": norm_hh, "members": list(members)}
+    s = ui.derived("cov_distribution", deps,
+                   lambda: None if cells().empty else
+                   planner.distribution_summary(cells(), norm_hh, members))
+    if s is None:
         st.info("Chưa có tổ nào đang hoạt động.")
     else:
-        s = planner.distribution_summary(cells, norm_hh, members)
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Số hộ mỗi tổ**")
-            fig = maps.distribution_figure(cells.households_covered,
-                                           [(norm_hh, f"định mức {fmt.number(norm_hh)} hộ")],
-                                           "Số hộ phụ trách", bin_size=5)
-            ui.chart(fig, "cov_hist_hh", "coverage_cells", params, height=340)
+            ui.cached_chart(lambda: maps.distribution_figure(
+                cells().households_covered, [(norm_hh, f"định mức {fmt.number(norm_hh)} hộ")],
+                "Số hộ phụ trách", bin_size=5), "cov_hist_hh", deps, "coverage_cells", params,
+                height=340)
             st.caption(f"{fmt.number(s['above_households_norm'])} / {fmt.number(s['cells'])} tổ "
                        f"phụ trách trên {fmt.number(norm_hh)} hộ; trung vị "
                        f"{fmt.number(s['median_households_per_cell'], 1)} hộ mỗi tổ.")
         with c2:
             st.markdown("**Số thành viên mỗi tổ và số hộ mỗi thành viên**")
-            fig = maps.distribution_figure(cells.members,
-                                           [(members[0], f"{members[0]} người"),
-                                            (members[1], f"{members[1]} người")],
-                                           "Số thành viên", bin_size=1)
-            ui.chart(fig, "cov_hist_members", height=340)
+            ui.cached_chart(lambda: maps.distribution_figure(
+                cells().members, [(members[0], f"{members[0]} người"),
+                                  (members[1], f"{members[1]} người")],
+                "Số thành viên", bin_size=1), "cov_hist_members", deps, height=340)
             st.caption(f"{fmt.number(s['members_in_range'])} tổ có {members[0]}–{members[1]} "
                        f"thành viên; {fmt.number(s['members_below_range'])} tổ ít hơn, "
                        f"{fmt.number(s['members_above_range'])} tổ nhiều hơn.")
         lo, hi = norm_hh / members[1], norm_hh / members[0]
-        fig = maps.distribution_figure(cells.households_per_member,
-                                       [(lo, f"{fmt.number(lo, 1)} hộ"),
-                                        (hi, f"{fmt.number(hi, 1)} hộ")],
-                                       "Số hộ mỗi thành viên", bin_size=0.5)
-        ui.chart(fig, "cov_hist_hpm", height=300)
+        ui.cached_chart(lambda: maps.distribution_figure(
+            cells().households_per_member, [(lo, f"{fmt.number(lo, 1)} hộ"),
+                                            (hi, f"{fmt.number(hi, 1)} hộ")],
+            "Số hộ mỗi thành viên", bin_size=0.5), "cov_hist_hpm", deps, height=300)
         st.caption(f"Đường đứt: {fmt.number(norm_hh)} hộ chia cho {members[1]} và "
                    f"{members[0]} thành viên.")
 
 
 def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
-    none = planner.villages_without_cells(villages)
-    below = planner.below_target(villages, target)
-    over = planner.overloaded_cells(cells, overload)
-    check = planner.cells_to_check(cells)
+    """cells: a callable returning coverage_cells (read only when the lists are not cached)."""
+    none, below, over, check = ui.derived(
+        "cov_gaps", {**params, "target": target, "overload": overload},
+        lambda: (planner.villages_without_cells(villages),
+                 planner.below_target(villages, target),
+                 planner.overloaded_cells(cells(), overload), planner.cells_to_check(cells())))
     g = st.columns(4)
     g[0].metric("Thôn chưa có tổ", fmt.number(len(none)),
                 help=f"{fmt.number(none.households.sum())} hộ")

@@ -6,6 +6,7 @@ This is the only logic-free module that imports streamlit besides app.py; pages 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import numbers
@@ -147,6 +148,20 @@ def run_query(name: str, **params) -> pd.DataFrame:
     bound = queries.rendered_params(name, params)
     return _run_shared(str(db.path), db.data_version(), name,
                        json.dumps(bound, default=str, sort_keys=True), _db=db).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=config.get("query_cache_entries"))
+def _derived_shared(path: str, version: int, name: str, deps_json: str, _compute=None):
+    return _compute()
+
+
+def derived(name: str, deps: dict, compute):
+    """compute() once per (scope, data version, name, deps) for every session: a built figure,
+    a shaped frame. deps must name everything the result depends on besides the data; the
+    result is shared, so callers never change it."""
+    db = get_db()
+    return _derived_shared(str(db.path), db.data_version(), name,
+                           json.dumps(deps, default=str, sort_keys=True), _compute=compute)
 
 
 # --- shared filters (sidebar), kept in the URL --------------------------------------------
@@ -387,10 +402,12 @@ def _chart_subject(fig, key: str, query: str | None, title: str | None) -> str:
 
 
 def chart(fig, key: str, query: str | None = None, params: dict | None = None,
-          height: int | None = None, png: bool = True, title: str | None = None) -> None:
+          height: int | None = None, png: bool = True, title: str | None = None,
+          styled: bool = False) -> None:
     """A chart in Vietnamese style, its PNG download (rendered offline by kaleido with the
-    local Chromium, only when clicked) and 'Xem SQL'."""
-    styled = style_figure(fig, height)
+    local Chromium, only when clicked) and 'Xem SQL'. styled: fig came from style_figure
+    already (cached_chart), so it is neither styled nor escaped a second time."""
+    styled = fig if styled else style_figure(fig, height)
     st.plotly_chart(styled, config=PLOT_CONFIG, key=key)
     if png and can("export"):
         from dashboard.output import pack
@@ -411,6 +428,17 @@ def chart(fig, key: str, query: str | None = None, params: dict | None = None,
     if query:
         sql_expander(query, params or {}, key=key)
     _figure_footer(key)
+
+
+def cached_chart(build, key: str, deps: dict, query: str | None = None,
+                 params: dict | None = None, height: int | None = None, png: bool = True,
+                 title: str | None = None) -> None:
+    """ui.chart of build() (a Plotly figure from query results), built and styled once per
+    (scope, data version, key, deps) for every session: a rerun sends the same figure
+    without rebuilding it. deps: every value the figure depends on besides the data."""
+    fig = derived(f"chart:{key}", {**deps, "_height": height},
+                  lambda: style_figure(build(), height))
+    chart(fig, key, query, params, height, png, title, styled=True)
 
 
 def _figure_footer(key: str, title: str | None = None) -> None:
@@ -526,24 +554,72 @@ def table(df: pd.DataFrame, key: str, query: str | None = None, params: dict | N
     shown = df.rename(columns=labels or {})
     # pandas' Styler refuses more than 262,144 cells: keep rows × columns under that
     cap = min(max_rows or DISPLAY_ROWS, STYLED_CELLS // max(1, len(shown.columns) + 1))
-    linked = shown.head(cap)
+    link = commune_link if (commune_link and commune_link in df.columns
+                            and _page_exists("commune.py")) else None
     config = dict(column_config or {})
-    if commune_link and commune_link in df.columns and _page_exists("commune.py"):
-        linked = linked.copy()
-        linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
-                      [f"{PROFILE_URL}?commune={quote(c)}" if isinstance(c, str) and c else ""
-                       for c in df[commune_link].head(cap)])
+    if link:
         config[PROFILE_COLUMN] = st.column_config.LinkColumn(
             PROFILE_COLUMN, display_text="Mở hồ sơ", help="Mở trang Hồ sơ xã của xã này")
     if len(shown) > cap:
         st.caption(f"Bảng có {fmt.number(len(shown))} dòng; hiển thị {fmt.number(cap)} "
                    "dòng đầu. Tải CSV hoặc Excel để có đủ mọi dòng.")
     kw = {"height": height} if height else {}
-    st.dataframe(vi_style(linked), hide_index=True, width="stretch", column_config=config, **kw)
+    st.dataframe(_display(shown.head(cap), df[link].head(cap) if link else None),
+                 hide_index=True, width="stretch", column_config=config, **kw)
     downloads(shown, query or key, key, title)
     if query:
         sql_expander(query, params or {}, key=key)
     _figure_footer(key, title)
+
+
+def _display_parts(head: pd.DataFrame, links: pd.Series | None):
+    """The drawn part of a table: the rows with their profile links, formatted by vi_style.
+    A Styler (short tables) comes back as its frame and formats (a Styler is changed while
+    Streamlit draws it, so none is shared); a long table as an Arrow table, ready to send."""
+    linked = head
+    if links is not None:
+        linked = head.copy()
+        linked.insert(min(2, len(linked.columns)), PROFILE_COLUMN,
+                      [f"{PROFILE_URL}?commune={quote(c)}" if isinstance(c, str) and c else ""
+                       for c in links])
+    frame, formats = _vi_frame(linked)
+    if not formats:
+        from streamlit import dataframe_util
+
+        return "arrow", dataframe_util.convert_pandas_df_to_arrow_table(frame)
+    return "styler", (frame, formats)
+
+
+def _fingerprint(df: pd.DataFrame) -> str | None:
+    """What a frame holds (values, column names and types), for caching its display; None
+    when a column cannot be hashed (lists, dicts)."""
+    try:
+        rows = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    h = hashlib.blake2b(rows.tobytes(), digest_size=20)
+    h.update(repr([(str(c), str(t)) for c, t in df.dtypes.items()]).encode())
+    return h.hexdigest()
+
+
+@st.cache_resource(show_spinner=False, max_entries=config.get("query_cache_entries"))
+def _display_shared(fingerprint: str, _head=None, _links=None):
+    return _display_parts(_head, _links)
+
+
+def _display(head: pd.DataFrame, links: pd.Series | None):
+    """vi_style of the drawn rows, formatted once per content for every session (a rerun,
+    another session, a tab shown again: the same table is not formatted again)."""
+    key = _fingerprint(head)
+    if key is not None and links is not None:
+        more = _fingerprint(links.to_frame())
+        key = None if more is None else key + more
+    kind, part = (_display_parts(head, links) if key is None
+                  else _display_shared(key, _head=head, _links=links))
+    if kind == "arrow":
+        return part
+    frame, formats = part
+    return frame.style.format(formats) if formats else frame
 
 
 def with_parent_names(df: pd.DataFrame) -> pd.DataFrame:
@@ -590,6 +666,12 @@ def vi_style(df: pd.DataFrame):
     numbers of tables longer than STYLED_ROWS (a Styler costs tens of µs per cell; the text
     is formatted once per distinct value).
     Downloads use the original frame, never this display copy."""
+    df, formats = _vi_frame(df)
+    return df.style.format(formats) if formats else df
+
+
+def _vi_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """vi_style's display copy and the Styler formats of its numeric columns."""
     df = df.copy()
     formats = {}
     for col in list(df.columns):
@@ -604,7 +686,9 @@ def vi_style(df: pd.DataFrame):
                            for v in s]
                 continue
         if pd.api.types.is_datetime64_any_dtype(s):
-            df[col] = [fmt.date(v) if pd.notna(v) else fmt.MISSING for v in s]
+            codes, days = pd.factorize(s)        # each distinct day formatted once
+            texts = [fmt.date(v) for v in days] + [fmt.MISSING]
+            df[col] = [texts[i] for i in codes]  # code -1 (missing) -> the last text
             continue
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             continue
@@ -614,7 +698,7 @@ def vi_style(df: pd.DataFrame):
         else:
             df[col] = s
             formats[col] = (lambda v, d=digits: fmt.fixed(v, d))
-    return df.style.format(formats) if formats else df
+    return df, formats
 
 
 def number_column(label: str, digits: int = 0, pct: bool = False):
