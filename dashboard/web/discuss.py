@@ -47,8 +47,12 @@ def approval_caption(communes=None) -> None:
 
     chosen = communes if communes is not None else _filters_communes()
     who = current_principal()
+    db = ui.get_db()
     text = ui.per_run(("approval", tuple(chosen) if chosen is not None else None, who),
-                      lambda: approvals.footer_text(ui.get_db(), chosen, who))
+                      lambda: ui.derived(   # shared until the data or an approval changes
+                          "approval_footer", {"approvals": approvals.version(db),
+                                              "communes": chosen, "scope": who.scope},
+                          lambda: approvals.footer_text(db, chosen, who)))
     if text:
         st.caption(f":material/verified: {text}")
 
