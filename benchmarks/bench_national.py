@@ -398,7 +398,10 @@ def page_interactions(commune: str, commune2: str, model: str, months: list[str]
         ("Bản đồ", "map.py", {}, [
             ("xem một xã (drill-down)", _widget("selectbox", "map_xa"), "", commune)]),
         ("Độ phủ hộ gia đình", "coverage.py", {}, [
-            ("thẻ thôn, tổ dân phố", _param("muc"), None, "Theo thôn, tổ dân phố")]),
+            ("thẻ thôn, tổ dân phố", _param("muc"), None, "Theo thôn, tổ dân phố"),
+            ("thẻ phân bố", _param("muc"), None, "Phân bố"),
+            ("thẻ khoảng trống", _param("muc"), None, "Khoảng trống"),
+            ("thẻ kế hoạch bổ sung tổ", _param("muc"), None, "Kế hoạch bổ sung tổ")]),
         ("Thí điểm và nhân rộng", "evaluation.py", {}, [
             ("xem từng đợt", _state("ev_view"), "phase", "cohort"),
             ("số tháng k = 6", _widget("selectbox", "ev_window"), 12, 6)]),
