@@ -21,6 +21,13 @@ def _by_unique(texts: pd.Series):
     return codes, list(uniques)
 
 
+def _present(uniques: list) -> np.ndarray:
+    """Which distinct values are not missing (None, NaN, NaT, pd.NA)."""
+    out = np.empty(len(uniques), dtype=object)
+    out[:] = uniques
+    return ~pd.isna(out)
+
+
 def _map_unique(texts: pd.Series, fn) -> pd.Series:
     """fn applied once per distinct value of the column, spread over every row."""
     if not len(texts):
@@ -194,14 +201,14 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
     if any(p.severity == "error" for p in problems):
         return pd.DataFrame(columns=[*ds.names, "_row", "_ok"])
     frame = raw.frame.rename(columns=mapping)
-    frame = frame[[c for c in frame.columns if c in ds.names]].copy()
+    frame = frame[[c for c in frame.columns if c in ds.names]]   # copy on write
     for col in ds.names:
         if col not in frame.columns:
             frame[col] = ""
     frame = frame[ds.names]
     if frame.empty:
         return pd.DataFrame(columns=[*ds.names, "_row", "_ok"])
-    rows = pd.Series(raw.row_numbers, index=frame.index)
+    rows = pd.Series(np.asarray(raw.row_numbers), index=frame.index)
     ok = pd.Series(True, index=frame.index)
     label = {c.name: c.label for c in ds.columns}
 
@@ -209,24 +216,40 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
         ok[idx] = False
         report.problems.append(Problem(int(rows[idx]), label.get(col, col), str(val), msg, sug))
 
-    # totals row ("Tổng cộng") at the bottom of a sheet: not data
-    first_text = pd.Series("", index=frame.index, dtype=object)
-    for j in reversed(range(min(3, frame.shape[1]))):
-        cell = frame.iloc[:, j]
-        first_text = first_text.where(~(cell.notna() & (cell != "")), cell)
-    first_text = first_text.fillna("")
-    totals = _map_unique(first_text, _is_totals_label).astype(bool)
-    for idx in frame.index[totals]:
-        report.problems.append(Problem(int(rows[idx]), None, first_text[idx],
+    # each column's distinct cells, once: the totals check and the parsers work on them
+    factors = {c: _by_unique(frame[c]) for c in ds.names}
+
+    # totals row ("Tổng cộng") at the bottom of a sheet: not data. The first non-empty cell
+    # of the first three columns, judged once per distinct text.
+    totals = np.zeros(len(frame), dtype=bool)
+    decided = np.zeros(len(frame), dtype=bool)
+    first_pos = np.zeros(len(frame), dtype=np.int64)
+    for j in range(min(3, frame.shape[1])):
+        codes, uniques = factors[ds.names[j]]
+        filled = _present(uniques) & np.fromiter((not isinstance(u, str) or u != ""
+                                                  for u in uniques), bool, len(uniques))
+        is_totals = np.fromiter((f and _is_totals_label(u) for u, f in zip(uniques, filled)),
+                                bool, len(uniques))
+        here = filled[codes] & ~decided
+        totals[here] = is_totals[codes[here]]
+        first_pos[here] = j
+        decided |= here
+    for pos in np.flatnonzero(totals):
+        idx = frame.index[pos]
+        codes, uniques = factors[ds.names[first_pos[pos]]]
+        report.problems.append(Problem(int(rows[idx]), None, uniques[codes[pos]],
                                        "Dòng tổng cộng — không phải dữ liệu, đã bỏ qua.",
                                        severity="warning"))
-    frame, rows, ok = frame[~totals], rows[~totals], ok[~totals]
+    if totals.any():
+        keep = ~totals
+        frame, rows, ok = frame[keep], rows[keep], ok[keep]
+        factors = {c: (codes[keep], uniques) for c, (codes, uniques) in factors.items()}
 
     parsed = pd.DataFrame(index=frame.index)
     index = frame.index.to_numpy()
     for col in ds.columns:
         # one pass over the column: its distinct cells are stripped, checked and parsed once
-        codes, uniques = _by_unique(frame[col.name])
+        codes, uniques = factors.pop(col.name)
         utext = np.empty(len(uniques), dtype=object)
         utext[:] = ["" if u is None or u != u else str(u).strip() for u in uniques]
         formula = np.fromiter((values.looks_like_formula(t) for t in utext), bool, len(utext))
@@ -237,11 +260,13 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
             utext[formula] = ""
         parsed_u, message_u = _parse_uniques(col, utext)
         series = pd.Series(parsed_u[codes], index=frame.index, dtype=object)
-        bad = pd.notna(message_u)[codes] if len(codes) else np.zeros(0, dtype=bool)
-        for j in np.flatnonzero(bad):
-            err(index[j], col.name, utext[codes[j]], message_u[codes[j]])
-        missing = series.isna() & ~bad
-        if col.required:
+        bad_u = pd.notna(message_u)
+        if bad_u.any():
+            for j in np.flatnonzero(bad_u[codes]):
+                err(index[j], col.name, utext[codes[j]], message_u[codes[j]])
+        missing_u = pd.isna(parsed_u) & ~bad_u
+        if col.required and missing_u.any():
+            missing = missing_u[codes]
             for idx in series.index[missing & ok.reindex(series.index, fill_value=True)]:
                 err(idx, col.name, "", "thiếu giá trị bắt buộc")
         parsed[col.name] = series
@@ -254,12 +279,17 @@ def validate(db: Database, ds: Dataset, raw: readers.RawTable,
 
     # duplicate keys inside the file (a missing key value is already reported)
     keyframe = parsed[list(ds.key)]
-    complete = keyframe.notna().all(axis=1)
-    keytext = keyframe[complete]
-    combined = np.zeros(len(keytext), dtype=np.int64)
-    for c in ds.key:   # one integer per distinct key (key values are text)
-        codes, uniques = _by_unique(keytext[c])
+    key_codes = [_by_unique(keyframe[c]) for c in ds.key]
+    complete = np.ones(len(keyframe), dtype=bool)
+    for codes, uniques in key_codes:
+        present = _present(uniques)
+        if not present.all():
+            complete &= present[codes]
+    combined = np.zeros(int(complete.sum()), dtype=np.int64)
+    for codes, uniques in key_codes:   # one integer per distinct key (key values are text)
+        codes = codes[complete]
         combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
+    keytext = keyframe[complete] if not complete.all() else keyframe
     dup = pd.Series(pd.Series(combined).duplicated(keep="first").to_numpy(),
                     index=keytext.index)
     if dup.any():
@@ -372,7 +402,7 @@ def _rows(frame: pd.DataFrame):
 
 def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
     conv = conv or _LegacyConverter(db, report, {}, False)
-    known = dict(zip(units.unit_code, units.level))
+    known = dict(zip(units.unit_code.tolist(), units.level.tolist()))
     memo: dict[str, str] = {}
     names: dict[str, str] = {}
 
@@ -421,11 +451,16 @@ def _check_rows(db, ds, parsed, units, err, report, rows, conv=None):
     if ds.name in ("cells", "models", "indicators"):
         # once per distinct code: resolve; rows whose code is a known unit (nearly all) need
         # no more work, the others go through the legacy conversion and checks row by row
-        resolved = _map_unique(parsed.unit_code, lambda c: resolve_code(c, known))
-        conv.prepare(list(pd.unique(resolved.dropna())), known)
-        simple = resolved.isna() | (resolved.isin(list(known)) & (not conv.force))
+        ucodes, uniques = _by_unique(parsed.unit_code)
+        res_u = np.empty(len(uniques), dtype=object)
+        res_u[:] = [resolve_code(c, known) for c in uniques]
+        conv.prepare(list(dict.fromkeys(c for c in res_u if c is not None)), known)
+        simple_u = np.fromiter((c is None or (c in known and not conv.force) for c in res_u),
+                               bool, len(res_u))
+        resolved = pd.Series(res_u[ucodes], index=parsed.index, dtype=object)
+        simple = simple_u[ucodes]
         codes = resolved.copy()
-        for idx in parsed.index[~simple.to_numpy()]:
+        for idx in parsed.index[~simple]:
             code = parsed.at[idx, "unit_code"]
             c, _handled = conv.convert(idx, resolved[idx], known, int(rows[idx]), err,
                                        "unit_code")

@@ -29,12 +29,12 @@ from dashboard.ingest.checks import (  # noqa: F401
 from dashboard.ingest.commit import (  # noqa: F401
     _CheckOnly,
     _insert_changes,
-    _typed_frame,
     integrity_problems,
     write_batch,
 )
 from dashboard.ingest.compare import (  # noqa: F401
     StoredRows,
+    _arrow_table,
     _json_key,
     _json_rows,
     _json_values,
