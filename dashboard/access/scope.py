@@ -193,7 +193,6 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
 
     target = Path(target)
     alias = f"scope_snapshot_{os.getpid()}_{next(_COUNTER)}"
-    derived_sig = _derived_signature(db)
     cur = db.cursor()
     cur.execute(f"ATTACH '{_sql_str(str(target))}' AS {alias} (READ_WRITE)")
     try:
@@ -203,7 +202,7 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
         sb = batches_in_scope(cur, scope, su)
         anc = [r[0] for r in cur.execute(_ANCESTORS, {"su": su}).fetchall()] if su is not None \
             else []
-        copy_derived = _can_copy_derived(cur, su, derived_sig)
+        copy_derived = _can_copy_derived(db, cur, su)
         if copy_derived:
             for stmt in analytics.DDL:
                 cur.execute(stmt.replace("CREATE TABLE IF NOT EXISTS ",
@@ -263,28 +262,22 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
         con.close()
 
 
-def _derived_signature(db) -> str | None:
-    """The signature of the data for which the base's derived tables are exact (None: they
-    are not, or some derived table is not per commune): read before the snapshot's
-    transaction, since `analytics.ready` may bring them up to date in a write of its own."""
+def _can_copy_derived(db, cur, su: list[str] | None) -> bool:
+    """Whether the snapshot's derived tables may be copied from the base's (filtered to the
+    communes in scope) rather than rebuilt: every derived table is per commune, the base's are
+    exact for the data this transaction reads (checked as `analytics.ready` checks, without
+    writing) and the scope holds each of its villages' communes."""
     from dashboard.store import analytics
 
     if not set(analytics.TABLES) <= _PER_COMMUNE or set(analytics.TABLES) != DERIVED:
-        return None
+        return False
     try:
-        return getattr(db, "_analytics_signature", None) if analytics.ready(db) else None
+        sig = analytics._signature(cur)
+        if getattr(db, "_analytics_signature", None) != sig:
+            if analytics.stored_fingerprint(cur) != analytics.fingerprint(cur):
+                return False
+            db._analytics_signature = sig
     except duckdb.Error:
-        return None
-
-
-def _can_copy_derived(cur, su: list[str] | None, derived_sig: str | None) -> bool:
-    """Whether the snapshot's derived tables may be copied from the base's (filtered to the
-    communes in scope) rather than rebuilt: they are exact for the data this transaction reads
-    (same signature as when `analytics.ready` checked them) and the scope holds each of its
-    villages' communes."""
-    from dashboard.store import analytics
-
-    if derived_sig is None or analytics._signature(cur) != derived_sig:
         return False
     return su is None or cur.execute(_OPEN_VILLAGES, {"su": su}).fetchone()[0] == 0
 
