@@ -455,8 +455,10 @@ def test_serve_refuses_a_network_address_without_users(demo_copy):
 
 
 def test_analytics_tables_are_rebuilt_inside_a_scoped_snapshot(tmp_path):
-    """The precomputed tables are derived, never copied: a scoped snapshot rebuilds them from
-    its own rows, so a scoped figure equals the reference definition on the scoped rows."""
+    """The precomputed tables are derived: a scoped snapshot rebuilds them from its own rows, or
+    copies the base's rows of its communes when that is provably the same (province or commune
+    scopes, tests/test_access_scale.py), so a scoped figure equals the reference definition on
+    the scoped rows."""
     from dashboard.store import analytics
 
     assert analytics.TABLES and set(analytics.TABLES) == scope.DERIVED

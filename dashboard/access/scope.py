@@ -46,6 +46,7 @@ SCOPED = {
     "boundaries": _BY_UNIT,
     "batches": "batch_id IN (SELECT unnest($sb::BIGINT[]))",
     "batch_changes": "batch_id IN (SELECT unnest($sb::BIGINT[]))",
+    "batch_units": "batch_id IN (SELECT unnest($sb::BIGINT[]))",
     "app_meta": "key IN ('demo', 'demo_province', 'reference_version')",
     # the reporting cycle: a comment or saved question is seen only when everything it is
     # about is in scope (about the whole data = only the whole-data scope)
@@ -64,6 +65,21 @@ PRIVATE = {"app_users", "app_sessions", "audit_log"}
 # they hold exactly the scope's figures
 DERIVED = {"an_unit_state", "an_commune_state", "an_communes", "an_phase_events",
            "an_commune_months"}
+# Derived tables whose rows for a commune depend only on that commune's own units (itself, its
+# villages: codes, levels, parents, households) and their cells. When every village in scope
+# has its commune in scope too (a province or commune scope), a snapshot's rebuild of these
+# tables gives exactly the base's rows for the communes in scope, so they are copied with that
+# filter instead of rebuilt (tests/test_access_scale.py compares both on several scopes). A
+# derived table not listed here makes every snapshot rebuild them all.
+_PER_COMMUNE = {"an_unit_state", "an_commune_state", "an_communes", "an_phase_events",
+                "an_commune_months"}
+_BY_COMMUNE = "commune_code IN (SELECT unnest($su::VARCHAR[]))"
+# villages in scope whose commune is not (a scope below a commune): derived rows would differ
+_OPEN_VILLAGES = """
+WITH su AS (SELECT unnest($su::VARCHAR[]) AS unit_code)
+SELECT count(*) FROM units
+WHERE level = 'village' AND unit_code IN (SELECT unit_code FROM su)
+  AND NOT coalesce(parent_code IN (SELECT unit_code FROM su), FALSE)"""
 
 _SCOPE_UNITS = """
 WITH RECURSIVE s(unit_code) AS (
@@ -74,18 +90,21 @@ WITH RECURSIVE s(unit_code) AS (
 SELECT unit_code FROM s"""
 
 _ANCESTORS = """
-WITH RECURSIVE a(unit_code) AS (
-    SELECT parent_code FROM units WHERE list_contains($su::VARCHAR[], unit_code)
-                                    AND parent_code IS NOT NULL
+WITH RECURSIVE su AS (SELECT unnest($su::VARCHAR[]) AS unit_code),
+a(unit_code) AS (
+    SELECT DISTINCT parent_code FROM units WHERE unit_code IN (SELECT unit_code FROM su)
+                                             AND parent_code IS NOT NULL
     UNION
     SELECT u.parent_code FROM units u JOIN a ON u.unit_code = a.unit_code
     WHERE u.parent_code IS NOT NULL
 )
-SELECT unit_code FROM a WHERE NOT list_contains($su::VARCHAR[], unit_code)"""
+SELECT unit_code FROM a WHERE unit_code NOT IN (SELECT unit_code FROM su)"""
 
 # A change row is in scope when each of its images belongs to a unit in scope (for units
-# themselves: the unit or its parent).
-_BATCHES_IN_SCOPE = """
+# themselves: the unit or its parent). An image naming no unit is in no scope.
+# The reference form reads the images themselves (json-parses every before- and after-image);
+# the fast form reads what store/batch_units.py keeps of them (the same units, per batch).
+_BATCHES_IN_SCOPE_IMAGES = """
 WITH img AS (
     SELECT batch_id, dataset, j FROM (
         SELECT batch_id, dataset, before_json AS j FROM batch_changes WHERE before_json IS NOT NULL
@@ -94,13 +113,26 @@ WITH img AS (
 ), su AS (SELECT unnest($su::VARCHAR[]) AS unit_code),
 bad AS (
     SELECT DISTINCT batch_id FROM img
-    WHERE NOT (json_extract_string(j, '$.unit_code') IN (SELECT unit_code FROM su)
-               OR (dataset = 'units'
-                   AND json_extract_string(j, '$.parent_code') IN (SELECT unit_code FROM su)))
-       OR json_extract_string(j, '$.unit_code') IS NULL
+    WHERE json_extract_string(j, '$.unit_code') IS NULL
+       OR NOT (json_extract_string(j, '$.unit_code') IN (SELECT unit_code FROM su)
+               OR coalesce(dataset = 'units' AND json_extract_string(j, '$.parent_code')
+                           IN (SELECT unit_code FROM su), FALSE))
 )
 SELECT b.batch_id FROM batches b
 WHERE EXISTS (SELECT 1 FROM batch_changes c WHERE c.batch_id = b.batch_id)
+  AND b.batch_id NOT IN (SELECT batch_id FROM bad)
+ORDER BY b.batch_id"""
+
+_BATCHES_IN_SCOPE = """
+WITH su AS (SELECT unnest($su::VARCHAR[]) AS unit_code),
+bad AS (
+    SELECT DISTINCT batch_id FROM batch_units
+    WHERE unit_code IS NULL
+       OR NOT (unit_code IN (SELECT unit_code FROM su)
+               OR coalesce(parent_code IN (SELECT unit_code FROM su), FALSE))
+)
+SELECT b.batch_id FROM batches b
+WHERE b.batch_id IN (SELECT batch_id FROM batch_units)
   AND b.batch_id NOT IN (SELECT batch_id FROM bad)
 ORDER BY b.batch_id"""
 
@@ -143,8 +175,11 @@ def batches_in_scope(db_or_cur, scope: tuple[str, ...] | None,
     own = not hasattr(db_or_cur, "fetchall")
     cur = db_or_cur.cursor() if own else db_or_cur
     try:
+        from dashboard.store import batch_units
+
         su = units if units is not None else units_in_scope(cur, scope)
-        return [int(r[0]) for r in cur.execute(_BATCHES_IN_SCOPE, {"su": su}).fetchall()]
+        sql = _BATCHES_IN_SCOPE if batch_units.complete(cur) else _BATCHES_IN_SCOPE_IMAGES
+        return [int(r[0]) for r in cur.execute(sql, {"su": su}).fetchall()]
     finally:
         if own:
             cur.close()
@@ -154,7 +189,7 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
     """Write the rows within `scope` (None = all rows) of every declared table, and the
     metric macros, into a new DuckDB file. Private tables are never written. One read
     transaction on the source, so the snapshot is consistent."""
-    from dashboard.store import queries
+    from dashboard.store import analytics, queries
 
     target = Path(target)
     alias = f"scope_snapshot_{os.getpid()}_{next(_COUNTER)}"
@@ -167,6 +202,15 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
         sb = batches_in_scope(cur, scope, su)
         anc = [r[0] for r in cur.execute(_ANCESTORS, {"su": su}).fetchall()] if su is not None \
             else []
+        copy_derived = _can_copy_derived(db, cur, su)
+        if copy_derived:
+            for stmt in analytics.DDL:
+                cur.execute(stmt.replace("CREATE TABLE IF NOT EXISTS ",
+                                         f"CREATE TABLE {alias}.", 1))
+            for t in analytics.TABLES:
+                cur.execute(f"INSERT INTO {alias}.{t} SELECT * FROM {t}"
+                            + (f" WHERE {_BY_COMMUNE}" if su is not None else ""),
+                            {"su": su} if su is not None else None)
         for t in tables:
             if t in PRIVATE or t in DERIVED or (t not in SCOPED and t not in PUBLIC
                                                  and t != "units"):
@@ -202,17 +246,40 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
         finally:
             cur.close()
     from dashboard.reporting import schema as reporting_schema
-    from dashboard.store import analytics
 
     con = duckdb.connect(str(target))
     try:
         con.execute(queries.macros_sql())
         analytics.ensure_schema(con)
-        analytics.rebuild(con)
+        if copy_derived:    # the copied rows are the rebuild's: mark them exact for these rows
+            con.execute("INSERT INTO app_meta VALUES (?, ?)",
+                        [analytics.META_KEY, analytics.fingerprint(con)])
+        else:
+            analytics.rebuild(con)
         con.execute(reporting_schema.STATUS_MACRO)
         con.execute("CHECKPOINT")
     finally:
         con.close()
+
+
+def _can_copy_derived(db, cur, su: list[str] | None) -> bool:
+    """Whether the snapshot's derived tables may be copied from the base's (filtered to the
+    communes in scope) rather than rebuilt: every derived table is per commune, the base's are
+    exact for the data this transaction reads (checked as `analytics.ready` checks, without
+    writing) and the scope holds each of its villages' communes."""
+    from dashboard.store import analytics
+
+    if not set(analytics.TABLES) <= _PER_COMMUNE or set(analytics.TABLES) != DERIVED:
+        return False
+    try:
+        sig = analytics._signature(cur)
+        if getattr(db, "_analytics_signature", None) != sig:
+            if analytics.stored_fingerprint(cur) != analytics.fingerprint(cur):
+                return False
+            db._analytics_signature = sig
+    except duckdb.Error:
+        return False
+    return su is None or cur.execute(_OPEN_VILLAGES, {"su": su}).fetchone()[0] == 0
 
 
 def _sql_str(s: str) -> str:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 
 from dashboard.contract import DATASETS
+from dashboard.store import batch_units  # registers its before_commit hook
 
 META_KEY = "schema_version"
 
@@ -115,8 +116,15 @@ def _v2_constraints(cur) -> None:
     _rebuild(cur, "boundaries", boundaries_ddl)
 
 
+def _v3_batch_units(cur) -> None:
+    """The units each batch touched (store/batch_units.py), filled from batch_changes."""
+    batch_units.ensure(cur)
+    batch_units.refresh(cur)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "Ràng buộc khóa, NOT NULL và CHECK sinh từ contract.py", _v2_constraints),
+    Migration(3, "Bảng batch_units: đơn vị mà mỗi lô nhập đã chạm tới", _v3_batch_units),
 ]
 LATEST = max(m.version for m in MIGRATIONS)
 
@@ -148,6 +156,7 @@ def upgrade(cur) -> list[int]:
             for ds in DATASETS.values():
                 cur.execute(ds.ddl())
             cur.execute(boundaries_ddl())
+            batch_units.ensure(cur)
             _set_version(cur, LATEST)
             cur.execute("COMMIT")
         except BaseException:
