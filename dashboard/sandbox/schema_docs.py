@@ -7,6 +7,7 @@ from __future__ import annotations
 TABLE_DOCS = {
     "batches": "Các lần nhập dữ liệu (mỗi lần tải tệp lên là một lô).",
     "batch_changes": "Từng dòng mà một lô đã thêm hoặc sửa (để hoàn tác).",
+    "batch_units": "Các đơn vị mà mỗi lô nhập đã chạm tới (để biết lô thuộc phạm vi nào).",
     "boundaries": "Ranh giới hành chính đã nhập (hình học EPSG:4326).",
     "app_meta": "Thiết lập của ứng dụng (khóa – giá trị).",
     "ref_provinces": "Danh mục chính thức 34 tỉnh, thành phố (từ 01/7/2025).",
@@ -28,6 +29,10 @@ _EXTRA_COLUMNS = {
         "batch_id": "Mã lô nhập", "dataset": "Bộ dữ liệu", "row_key": "Khóa dòng (JSON)",
         "before_json": "Giá trị trước (JSON; trống nếu lô thêm mới)",
         "after_json": "Giá trị sau (JSON)"},
+    "batch_units": {
+        "batch_id": "Mã lô nhập",
+        "unit_code": "Mã đơn vị có dòng bị lô thêm hoặc sửa (trống: dòng không gắn đơn vị)",
+        "parent_code": "Mã đơn vị cấp trên (chỉ với bộ dữ liệu đơn vị)"},
     "boundaries": {
         "unit_code": "Mã đơn vị", "geometry_wkb": "Hình học đầy đủ (WKB, EPSG:4326)",
         "display_geojson": "Hình học đã đơn giản hóa để vẽ (GeoJSON)",
@@ -78,7 +83,8 @@ def column_meaning(table: str, column: str) -> str:
 
 
 TABLE_LABELS = {
-    "batches": "Lô nhập", "batch_changes": "Thay đổi theo lô", "boundaries": "Ranh giới",
+    "batches": "Lô nhập", "batch_changes": "Thay đổi theo lô",
+    "batch_units": "Đơn vị theo lô", "boundaries": "Ranh giới",
     "app_meta": "Thiết lập", "ref_provinces": "Danh mục tỉnh 2025",
     "ref_communes": "Danh mục xã 2025", "ref_legacy_communes": "Danh mục xã trước 2025",
     "ref_crosswalk": "Chuyển đổi mã xã cũ → mới",
