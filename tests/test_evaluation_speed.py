@@ -113,3 +113,69 @@ def test_findings_from_a_computed_estimate_equal_findings_from_the_panel(demo_da
     # the page's cached data hold no per-month or per-cell rows
     assert ev.slim(data).history.empty and ev.slim(data).cells.empty
     assert ev.slim(data).cohorts.equals(data.cohorts)
+
+
+# --------------------------------------------------------------------------------------------
+# figures drawn with plotly.graph_objects: the same JSON as the plotly express calls they
+# replace (kept here as the reference)
+def _px_sizes_bar(table, colors):
+    import plotly.express as px
+
+    counts = table.assign(label=table["cohort_label"])
+    fig = px.bar(counts, x="communes", y="label", orientation="h", text="communes",
+                 color="label", color_discrete_map=colors,
+                 labels={"communes": "Số xã", "label": ""})
+    fig.update_layout(showlegend=False, title="Số xã trong mỗi nhóm",
+                      yaxis=dict(categoryorder="array",
+                                 categoryarray=list(table["cohort_label"])[::-1]))
+    return fig
+
+
+def _px_starts_strip(started, labels, colors):
+    import plotly.express as px
+
+    fig = px.strip(started, x="started_on", y="cohort_label", color="cohort_label",
+                   color_discrete_map=colors, hover_name="commune_name",
+                   labels={"started_on": "Ngày thành lập tổ đầu tiên", "cohort_label": ""})
+    fig.update_layout(showlegend=False, title="Ngày bắt đầu của từng xã",
+                      yaxis=dict(categoryorder="array",
+                                 categoryarray=list(labels.values())[::-1]))
+    fig.update_xaxes(tickformat="%m/%Y")
+    return fig
+
+
+def _json(fig) -> dict:
+    """What the browser receives (object key order aside)."""
+    import json
+
+    import plotly.io as pio
+
+    return json.loads(pio.to_json(fig))
+
+
+def test_figures_equal_their_plotly_express_forms(demo_data):
+    from dashboard.analysis.evaluation import figures as figs
+
+    db, data = demo_data
+    rng = random.Random(7)
+    codes = list(data.cohorts["commune_code"])
+    checked = 0
+    for d in [data.as_of] + _dates(db, rng, 3):
+        for communes in (None, rng.sample(codes, min(6, len(codes)))):
+            for wave in ("quarter", "year"):
+                cohorts = ev.load(db, d, communes, wave).cohorts
+                table = ev.cohort_table(cohorts)
+                labels = ev.cohort_labels(cohorts)
+                colors = ev.cohort_colors(list(labels.values())
+                                          + list(ev.PHASE_LABELS.values()))
+                started = cohorts[cohorts["started_on"].notna()]
+                # a colour missing from the map takes plotly's sequence, as in px
+                partial = dict(list(colors.items())[1:])
+                for cmap in (colors, partial):
+                    assert (_json(figs.sizes_bar(table, cmap)) ==
+                            _json(_px_sizes_bar(table, cmap)))
+                    if not started.empty:
+                        got = figs.starts_strip(started, labels, cmap)
+                        assert _json(got) == _json(_px_starts_strip(started, labels, cmap))
+                        checked += len(got.data)
+    assert checked > 10
