@@ -6,10 +6,11 @@ beforehand, and a database whose analytics tables predate an_commune_months."""
 import datetime as dt
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import store
+from dashboard import config, store
 from dashboard.analysis import evaluation as ev
 from dashboard.store import analytics, queries
 
@@ -179,3 +180,164 @@ def test_figures_equal_their_plotly_express_forms(demo_data):
                         assert _json(got) == _json(_px_starts_strip(started, labels, cmap))
                         checked += len(got.data)
     assert checked > 10
+
+
+# --------------------------------------------------------------------------------------------
+# Kaplan–Meier from counts (bincount, sparse resampling, no merge): the same numbers as the
+# per-cell computation it replaces, kept here as the reference
+def _ref_km_matrices(times: np.ndarray, ended: np.ndarray, unit: np.ndarray, n_units: int,
+                 grid: np.ndarray):
+    """Per unit: deaths at each distinct end time ≤ max(grid), and cells at risk there."""
+    t_ev = np.unique(times[(ended == 1) & (times <= grid.max())])
+    d = np.zeros((n_units, len(t_ev)))
+    if len(t_ev):
+        pos = np.searchsorted(t_ev, times[ended == 1])
+        keep = pos < len(t_ev)
+        np.add.at(d, (unit[ended == 1][keep], pos[keep]), 1.0)
+    # at risk at t_j: time >= t_j  -> cell counts for j < searchsorted(t_ev, time, 'right')
+    upto = np.searchsorted(t_ev, times, side="right")
+    hist = np.zeros((n_units, len(t_ev) + 1))
+    np.add.at(hist, (unit, upto), 1.0)
+    at_risk = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    return t_ev, d, at_risk
+
+
+def _ref_km_at(t_ev, d, n, grid):
+    """S(grid) from pooled deaths d and at-risk n (rows: draws)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(n > 0, 1 - d / np.where(n > 0, n, 1), 1.0)
+    S = np.cumprod(factor, axis=-1)
+    idx = np.searchsorted(t_ev, grid, side="right") - 1
+    ones = np.ones(S.shape[:-1] + (1,))
+    S1 = np.concatenate([ones, S], axis=-1)
+    return S1[..., idx + 1]
+
+
+def _ref_kaplan_meier(cells: pd.DataFrame, as_of, grid=None, draws: int | None = None,
+                 seed: int | None = None, level: float = 0.95) -> dict:
+    """KM survival of the cells at the months of `grid` with numbers at risk, and a
+    percentile interval from resampling communes (none below 5 communes)."""
+    grid = np.asarray(ev.HORIZONS if grid is None else grid, float)
+    c = ev.coverage.cell_durations(cells, as_of)
+    units = pd.Categorical(c["commune_code"])
+    n_units = len(units.categories)
+    times, ended = c["months"].to_numpy(float), c["ended"].to_numpy(int)
+    empty = {"survival": np.full(len(grid), np.nan), "at_risk": np.zeros(len(grid), int),
+             "ci_low": np.full(len(grid), np.nan), "ci_high": np.full(len(grid), np.nan),
+             "communes": n_units, "cells": len(c)}
+    if not len(c):
+        return empty
+    boot = draws != 0 and n_units >= config.get("eval_min_communes_inference")
+    codes = units.codes if boot else np.zeros(len(c), int)    # no bootstrap: one pool
+    t_ev, d, n = _ref_km_matrices(times, ended, codes, n_units if boot else 1, grid)
+    S = _ref_km_at(t_ev, d.sum(0), n.sum(0), grid)
+    srt = np.sort(times)
+    at_risk = len(srt) - np.searchsorted(srt, grid, side="left")
+    S = np.where(at_risk > 0, S, np.nan)
+    lo = hi = np.full(len(grid), np.nan)
+    if boot:
+        rng = np.random.default_rng(config.get("eval_seed") if seed is None else seed)
+        B = draws or config.get("eval_survival_bootstrap_draws")
+        M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(np.float32)
+        Sb = _ref_km_at(t_ev, M @ d.astype(np.float32), M @ n.astype(np.float32), grid)
+        a = (1 - level) / 2
+        lo, hi = np.quantile(Sb, a, axis=0), np.quantile(Sb, 1 - a, axis=0)
+        lo, hi = np.where(at_risk > 0, lo, np.nan), np.where(at_risk > 0, hi, np.nan)
+    return {"survival": S, "at_risk": at_risk, "ci_low": lo, "ci_high": hi,
+            "communes": n_units, "cells": len(c)}
+
+
+def _ref_cell_survival(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
+                  horizons=ev.HORIZONS) -> pd.DataFrame:
+    """Per cohort and horizon k: Kaplan–Meier share of cells still active k months after
+    founding (%), cells still at risk at k, and the commune-bootstrap 95 % interval."""
+    c = cells.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
+                    on="commune_code", how="inner")
+    rows = []
+    for key, g in c.groupby("cohort", sort=False):
+        km = _ref_kaplan_meier(g, as_of, horizons)
+        for i, k in enumerate(horizons):
+            rows.append({"horizon": int(k), "cohort": key,
+                         "cohort_label": g["cohort_label"].iloc[0],
+                         "cohort_order": g["cohort_order"].iloc[0],
+                         "communes": km["communes"], "cells": km["cells"],
+                         "ended": int(g["ended_on"].notna().sum()),
+                         "at_risk": int(km["at_risk"][i]),
+                         "share_pct": 100 * km["survival"][i],
+                         "ci_low": 100 * km["ci_low"][i], "ci_high": 100 * km["ci_high"][i]})
+    cols = ["horizon", "cohort", "cohort_label", "cohort_order", "communes", "cells", "ended",
+            "at_risk", "share_pct", "ci_low", "ci_high"]
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values(["cohort_order", "horizon"]).reset_index(drop=True)
+
+
+def _ref_survival_curves(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
+                    months: int = 36) -> pd.DataFrame:
+    """KM curve per cohort at each month 0…months, with the cells at risk (for the chart)."""
+    grid = np.arange(0, months + 1)
+    c = cells.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
+                    on="commune_code", how="inner")
+    parts = []
+    for key, g in c.groupby("cohort", sort=False):
+        km = _ref_kaplan_meier(g, as_of, grid, draws=0)
+        parts.append(pd.DataFrame({"cohort": key, "cohort_label": g["cohort_label"].iloc[0],
+                                   "cohort_order": g["cohort_order"].iloc[0], "month": grid,
+                                   "share_pct": 100 * km["survival"],
+                                   "at_risk": km["at_risk"]}))
+    cols = ["cohort", "cohort_label", "cohort_order", "month", "share_pct", "at_risk"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True).sort_values(["cohort_order", "month"])
+
+
+def _end_dates(db, rng: random.Random, n: int) -> list[dt.date]:
+    ends = [pd.Timestamp(d).date() for d in db.df(
+        "SELECT DISTINCT ended_on AS d FROM cells WHERE ended_on IS NOT NULL").d]
+    return [d + dt.timedelta(days=k) for d in rng.sample(ends, min(n, len(ends)))
+            for k in (-1, 0, 1)]                        # as_of equal to an end date too
+
+
+def test_survival_from_counts_equals_the_per_cell_computation(demo_data):
+    db, _ = demo_data
+    rng = random.Random(21)
+    codes = list(db.df("SELECT unit_code FROM units WHERE level = 'commune'").unit_code)
+    checked = 0
+    for d in _dates(db, rng, 3) + _end_dates(db, rng, 3):
+        for communes in (None, rng.sample(codes, min(12, len(codes)))):
+            data = ev.load(db, d, communes, rng.choice(["quarter", "year"]))
+            for groups in (ev.phase_cohorts(data.cohorts), data.cohorts):
+                got = ev.cell_survival(data.cells, groups, d)
+                pd.testing.assert_frame_equal(got, _ref_cell_survival(data.cells, groups, d))
+                pd.testing.assert_frame_equal(ev.survival_curves(data.cells, groups, d),
+                                              _ref_survival_curves(data.cells, groups, d))
+                checked += int(got["ci_low"].notna().sum())
+    assert checked > 20
+
+
+def test_kaplan_meier_from_counts_on_random_cells():
+    """Random cells on many communes (ties, censoring at as_of, ends on as_of, groups below
+    the bootstrap threshold) and the dense fallback when sums could round in float32."""
+    rng = np.random.default_rng(5)
+    as_of = dt.date(2025, 6, 30)
+    for n_cells, n_communes in ((40, 3), (400, 6), (3000, 60)):
+        est = pd.Timestamp("2022-01-01") + pd.to_timedelta(
+            rng.integers(0, 1200, n_cells), unit="D")
+        end = est + pd.to_timedelta(rng.integers(1, 900, n_cells), unit="D")
+        end = end.where(rng.random(n_cells) < 0.5)
+        end = end.where(end.isna() | (end <= pd.Timestamp(as_of)), pd.Timestamp(as_of))
+        cells = pd.DataFrame({"commune_code": [f"C{i:03d}" for i in
+                                               rng.integers(0, n_communes, n_cells)],
+                              "established_on": est, "ended_on": end})
+        cells = cells[cells["established_on"] <= pd.Timestamp(as_of)]
+        for grid, draws in ((None, None), (np.arange(37), 0), ([3, 6, 9, 12], 50)):
+            got, want = (ev.kaplan_meier(cells, as_of, grid, draws),
+                         _ref_kaplan_meier(cells, as_of, grid, draws))
+            for k in want:
+                np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+    # sums that could round in float32 take the dense products (same code as before)
+    M = np.full((2, 3), 2.0 ** 22, dtype=np.float32)
+    where = ((np.array([0, 1]), np.array([0, 0])), (np.array([0, 1, 2]), np.array([1, 1, 0])))
+    d, n = ev.coverage._resampled(M, where, 1)
+    np.testing.assert_array_equal(d, M @ np.array([[1.0], [1.0], [0.0]], np.float32))
+    np.testing.assert_array_equal(n, M @ np.array([[1.0], [1.0], [0.0]], np.float32))
+    assert config.get("eval_survival_bootstrap_draws") > 0
