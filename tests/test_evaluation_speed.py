@@ -341,3 +341,92 @@ def test_kaplan_meier_from_counts_on_random_cells():
     np.testing.assert_array_equal(d, M @ np.array([[1.0], [1.0], [0.0]], np.float32))
     np.testing.assert_array_equal(n, M @ np.array([[1.0], [1.0], [0.0]], np.float32))
     assert config.get("eval_survival_bootstrap_draws") > 0
+
+
+# --------------------------------------------------------------------------------------------
+# the descriptive before/after means joined by position: the same numbers as the merge on
+# commune_code they replace (kept here as the reference)
+def _ref_before_after(out: list, panel: pd.DataFrame, cohorts: pd.DataFrame, k: int,
+                  delta: int) -> None:
+    """Mean monthly value per commune of the started communes in the k months before the start
+    (anticipation months excluded) and the first k months, and of the communes not yet
+    started in the same calendar months (descriptive; no inference)."""
+    if panel.empty:
+        return
+    c = cohorts[["commune_code", "cohort", "start_month"]].copy()
+    c["start"] = c["start_month"].astype("Float64").fillna(np.inf).astype(float)
+    p = panel.merge(c, on="commune_code", how="inner")
+    control = {}        # start month -> control means (the same for every estimate)
+
+    def control_means(s):
+        if s not in control:
+            ctrl = p[(p["start"] > s + k - 1 + delta)]
+            control[s] = (ctrl[(ctrl["month"] >= s - k - delta) & (ctrl["month"] < s - delta)]
+                          ["value"].mean(),
+                          ctrl[(ctrl["month"] >= s) & (ctrl["month"] < s + k)]["value"].mean())
+        return control[s]
+
+    for e in out:
+        mine = c if e.cohort == ev.ALL_STARTED else c[c["cohort"] == e.cohort]
+        mine = mine[np.isfinite(mine["start"]) & (mine["cohort"] != "none")]
+        if mine.empty:
+            continue
+        tp = p[p["commune_code"].isin(mine["commune_code"])]
+        rel = tp["month"] - tp["start"]
+        bef = tp[(rel >= -k - delta) & (rel < -delta)].groupby("commune_code")["value"].mean()
+        aft = tp[(rel >= 0) & (rel < k)].groupby("commune_code")["value"].mean()
+        e.before_mean = float(bef.mean()) if len(bef) else np.nan
+        e.after_mean = float(aft.mean()) if len(aft) else np.nan
+        # controls: same calendar months, communes not started by the end of each window
+        bm, am = [], []
+        for s in mine["start"].unique():
+            b, a = control_means(s)
+            bm.append(b)
+            am.append(a)
+        w = mine.groupby("start").size().reindex(mine["start"].unique()).to_numpy(float)
+        for name, vals in (("control_before_mean", bm), ("control_after_mean", am)):
+            v = np.asarray(vals, float)
+            ok = np.isfinite(v)
+            setattr(e, name, float(np.average(v[ok], weights=w[ok])) if ok.any() else np.nan)
+
+
+def test_before_after_means_equal_the_merge_form(demo_data):
+    import copy
+    import importlib
+
+    effects_module = importlib.import_module("dashboard.analysis.evaluation.effects")
+    db, _ = demo_data
+    rng = random.Random(3)
+    codes = list(db.df("SELECT unit_code FROM units WHERE level = 'commune'").unit_code)
+    checked = 0
+    for d in _dates(db, rng, 3):
+        for communes in (None, rng.sample(codes, min(15, len(codes)))):
+            data = ev.load(db, d, communes, rng.choice(["quarter", "year"]))
+            indicator = ev.default_indicator(data.indicators)
+            if indicator is None:
+                continue
+            panel = ev.load_panel(db, d, indicator, communes)
+            for scale in ("raw", "per_1000"):
+                sp = ev.scaled_panel(panel, data.cohorts, scale)
+                k, delta = rng.choice([6, 12, 24]), rng.choice([0, 1, 3])
+                result = ev.effects(sp, data.cohorts, k, delta)
+                got, want = copy.deepcopy(result.estimates), copy.deepcopy(result.estimates)
+                effects_module._before_after(got, sp, data.cohorts, k, delta)
+                _ref_before_after(want, sp, data.cohorts, k, delta)
+                for a, b in zip(got, want):
+                    for f in ("before_mean", "after_mean", "control_before_mean",
+                              "control_after_mean"):
+                        x, y = getattr(a, f), getattr(b, f)
+                        assert x == y or (np.isnan(x) and np.isnan(y)), (d, f, x, y)
+                        checked += int(np.isfinite(x))
+    # a commune listed twice in the cohorts: the rows of the merge
+    data = ev.load(db, dt.date(2025, 6, 30))
+    twice = pd.concat([data.cohorts, data.cohorts.iloc[:3]], ignore_index=True)
+    panel = ev.load_panel(db, data.as_of, ev.default_indicator(data.indicators))
+    result = ev.effects(panel, data.cohorts, 12, 0)
+    got, want = copy.deepcopy(result.estimates), copy.deepcopy(result.estimates)
+    effects_module._before_after(got, panel, twice, 12, 0)
+    _ref_before_after(want, panel, twice, 12, 0)
+    assert [a.before_mean for a in got] == [b.before_mean for b in want]
+    assert [a.control_after_mean for a in got] == [b.control_after_mean for b in want]
+    assert checked > 30
