@@ -180,9 +180,10 @@ def _resampled(M: np.ndarray, where, T: int) -> tuple:
 
 
 def _at_least(times: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Cells with time ≥ each grid value."""
+    """Cells with time ≥ each grid value (a missing time counts, as at the end of a sort)."""
     if len(grid) <= 8:
-        return np.array([np.count_nonzero(times >= g) for g in grid], dtype=np.int64)
+        missing = int(np.isnan(times).sum())
+        return np.array([np.count_nonzero(times >= g) + missing for g in grid], dtype=np.int64)
     srt = np.sort(times)
     return len(srt) - np.searchsorted(srt, grid, side="left")
 
