@@ -12,7 +12,9 @@ from dashboard.web import ui
 
 def _data(as_of, communes, wave):
     q = [ui.run_query(n, as_of=as_of, communes=list(communes) or None) for n in ev.QUERY_NAMES[:4]]
-    return ev.EvalData(as_of, ev.assign_cohorts(q[0], wave), q[1], q[2], q[3])
+    # months since the start computed once for the overview's tables and the ramp-up
+    return ev.EvalData(as_of, ev.assign_cohorts(q[0], wave), ev.with_months_since(q[1], as_of),
+                       q[2], q[3])
 
 
 # Cached by data version, shared by every session; each returns small results only (the

@@ -62,8 +62,8 @@ def figures_at_horizons(history: pd.DataFrame, cohorts: pd.DataFrame, as_of=None
     """Per cohort (or per phase with groups='phase') and horizon k: the figures of the
     communes that have reached k complete months since their start, at the end of month k,
     the coverage interval and the communes listed."""
-    h = _grouped(with_months_since(history, as_of), cohorts, groups)
-    h = h[h["months_since"].isin(list(horizons))]
+    h = with_months_since(history, as_of)
+    h = _grouped(h[h["months_since"].isin(list(horizons))], cohorts, groups)   # rows kept first
     rows = []
     for (k, key), g in h.groupby(["months_since", "cohort"], sort=False):
         lo, hi = ratio_interval(g["households_covered"], g["households"])
@@ -86,10 +86,11 @@ def ramp_up(history: pd.DataFrame, cohorts: pd.DataFrame, as_of=None,
             max_months: int | None = None) -> pd.DataFrame:
     """Per cohort and months since start: communes observed, median and quartiles of the
     commune coverage (complete months only)."""
-    h = with_months_since(history, as_of).merge(
-        cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]], on="commune_code")
-    if max_months is not None:
+    h = with_months_since(history, as_of)
+    if max_months is not None:            # the rows kept before the merge (same rows, order)
         h = h[h["months_since"] <= max_months]
+    h = h.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
+                on="commune_code")
     g = h.groupby(["cohort", "cohort_label", "cohort_order", "months_since"])["coverage_pct"]
     out = pd.DataFrame({"communes": g.size(), "median": g.median(),
                         "p25": g.quantile(0.25), "p75": g.quantile(0.75)}).reset_index()
@@ -98,33 +99,49 @@ def ramp_up(history: pd.DataFrame, cohorts: pd.DataFrame, as_of=None,
 
 # --------------------------------------------------------------------------------------------
 # cell survival (Kaplan–Meier)
+def _durations(cells: pd.DataFrame, as_of) -> tuple[np.ndarray, np.ndarray]:
+    """(months, ended) of cell_durations() without copying the rows."""
+    est = pd.to_datetime(cells["established_on"])
+    end = pd.to_datetime(cells["ended_on"])
+    limit = pd.Timestamp(to_date(as_of))
+    return (((end.fillna(limit) - est).dt.days / DAYS_PER_MONTH).to_numpy(float),
+            end.notna().to_numpy(int))
+
+
 def cell_durations(cells: pd.DataFrame, as_of) -> pd.DataFrame:
     """eval_cell_survival rows + months (time from founding to end, or to as_of when still
     active: censored) and ended (1 = the end was observed)."""
     c = cells.copy()
-    est = pd.to_datetime(c["established_on"])
-    end = pd.to_datetime(c["ended_on"])
-    limit = pd.Timestamp(to_date(as_of))
-    c["ended"] = end.notna().astype(int)
-    c["months"] = ((end.fillna(limit) - est).dt.days / DAYS_PER_MONTH).to_numpy(float)
+    c["months"], c["ended"] = _durations(cells, as_of)
     return c
 
 
-def _km_matrices(times: np.ndarray, ended: np.ndarray, unit: np.ndarray, n_units: int,
-                 grid: np.ndarray):
-    """Per unit: deaths at each distinct end time ≤ max(grid), and cells at risk there."""
+def _km_counts(times: np.ndarray, ended: np.ndarray, unit: np.ndarray, grid: np.ndarray):
+    """The distinct end times ≤ max(grid), (unit, position) of every death counted there
+    and (unit, position of its time) of every cell: a cell is at risk at t_j for
+    j < position (position = searchsorted(t_ev, time, 'right'))."""
     t_ev = np.unique(times[(ended == 1) & (times <= grid.max())])
-    d = np.zeros((n_units, len(t_ev)))
-    if len(t_ev):
-        pos = np.searchsorted(t_ev, times[ended == 1])
-        keep = pos < len(t_ev)
-        np.add.at(d, (unit[ended == 1][keep], pos[keep]), 1.0)
-    # at risk at t_j: time >= t_j  -> cell counts for j < searchsorted(t_ev, time, 'right')
-    upto = np.searchsorted(t_ev, times, side="right")
-    hist = np.zeros((n_units, len(t_ev) + 1))
-    np.add.at(hist, (unit, upto), 1.0)
-    at_risk = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
-    return t_ev, d, at_risk
+    pos = np.searchsorted(t_ev, times[ended == 1])
+    keep = pos < len(t_ev)
+    return t_ev, (unit[ended == 1][keep], pos[keep]), (unit, np.searchsorted(
+        t_ev, times, side="right"))
+
+
+def _dense(where, n_units: int, T: int):
+    """Per unit: deaths at each end time and cells at risk there."""
+    (du, dp), (cu, cp) = where
+    d = np.bincount(du * T + dp, minlength=n_units * T).reshape(n_units, T).astype(float)
+    hist = np.bincount(cu * (T + 1) + cp, minlength=n_units * (T + 1)
+                       ).reshape(n_units, T + 1).astype(float)
+    return d, np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+
+
+def _pooled(where, T: int):
+    """Deaths and cells at risk at each end time, all units together (the column sums of
+    _dense: every entry a count, so the same numbers)."""
+    (_, dp), (_, cp) = where
+    hist = np.bincount(cp, minlength=T + 1).astype(float)
+    return np.bincount(dp, minlength=T).astype(float), np.cumsum(hist[::-1])[::-1][1:]
 
 
 def _km_at(t_ev, d, n, grid):
@@ -138,6 +155,67 @@ def _km_at(t_ev, d, n, grid):
     return S1[..., idx + 1]
 
 
+_EXACT_F32 = 2 ** 24      # every integer below it is exact in float32
+
+
+def _resampled(M: np.ndarray, where, T: int) -> tuple:
+    """M @ d and M @ n in float32 (deaths and cells at risk at each end time of every draw,
+    d and n from _dense). Every entry is a count; when no sum can reach 2**24 the float32
+    products are exact whatever the order of the additions, so they are computed in float64
+    from the sparse counts and give the same numbers at a fraction of the cost."""
+    n_units = M.shape[1]
+    (du, dp), (cu, cp) = where
+    per_unit = np.bincount(du, minlength=n_units), np.bincount(cu[cp > 0], minlength=n_units)
+    bound = max(float((M @ p.astype(np.float32)).max(initial=0)) for p in per_unit)
+    if bound >= _EXACT_F32 / 2:       # sums could round in float32: the products as such
+        d, n = _dense(where, n_units, T)
+        return M @ d.astype(np.float32), M @ n.astype(np.float32)
+    from scipy import sparse
+
+    Mt = M.T.astype(np.float64)
+    deaths = sparse.csr_matrix((np.ones(len(du)), (dp, du)), shape=(T, n_units)) @ Mt
+    inc = sparse.csr_matrix((np.ones(len(cu)), (cp, cu)), shape=(T + 1, n_units)) @ Mt
+    at_risk = np.cumsum(inc[::-1], axis=0)[::-1][1:]
+    return deaths.T.astype(np.float32), at_risk.T.astype(np.float32)
+
+
+def _at_least(times: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """Cells with time ≥ each grid value (a missing time counts, as at the end of a sort)."""
+    if len(grid) <= 8:
+        missing = int(np.isnan(times).sum())
+        return np.array([np.count_nonzero(times >= g) + missing for g in grid], dtype=np.int64)
+    srt = np.sort(times)
+    return len(srt) - np.searchsorted(srt, grid, side="left")
+
+
+def _km(times: np.ndarray, ended: np.ndarray, unit: np.ndarray, n_units: int, grid,
+        draws: int | None = None, seed: int | None = None, level: float = 0.95) -> dict:
+    """kaplan_meier() on arrays: month durations, 1 = end observed, the unit (commune) of
+    each cell as 0…n_units−1 in sorted commune order."""
+    grid = np.asarray(grid, float)
+    empty = {"survival": np.full(len(grid), np.nan), "at_risk": np.zeros(len(grid), int),
+             "ci_low": np.full(len(grid), np.nan), "ci_high": np.full(len(grid), np.nan),
+             "communes": n_units, "cells": len(times)}
+    if not len(times):
+        return empty
+    boot = draws != 0 and n_units >= config.get("eval_min_communes_inference")
+    t_ev, *where = _km_counts(times, ended, unit, grid)
+    S = _km_at(t_ev, *_pooled(where, len(t_ev)), grid)
+    at_risk = _at_least(times, grid)
+    S = np.where(at_risk > 0, S, np.nan)
+    lo = hi = np.full(len(grid), np.nan)
+    if boot:
+        rng = np.random.default_rng(config.get("eval_seed") if seed is None else seed)
+        B = draws or config.get("eval_survival_bootstrap_draws")
+        M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(np.float32)
+        Sb = _km_at(t_ev, *_resampled(M, where, len(t_ev)), grid)
+        a = (1 - level) / 2
+        lo, hi = np.quantile(Sb, a, axis=0), np.quantile(Sb, 1 - a, axis=0)
+        lo, hi = np.where(at_risk > 0, lo, np.nan), np.where(at_risk > 0, hi, np.nan)
+    return {"survival": S, "at_risk": at_risk, "ci_low": lo, "ci_high": hi,
+            "communes": n_units, "cells": len(times)}
+
+
 def kaplan_meier(cells: pd.DataFrame, as_of, grid=None, draws: int | None = None,
                  seed: int | None = None, level: float = 0.95) -> dict:
     """KM survival of the cells at the months of `grid` with numbers at risk, and a
@@ -145,48 +223,59 @@ def kaplan_meier(cells: pd.DataFrame, as_of, grid=None, draws: int | None = None
     grid = np.asarray(HORIZONS if grid is None else grid, float)
     c = cell_durations(cells, as_of)
     units = pd.Categorical(c["commune_code"])
-    n_units = len(units.categories)
-    times, ended = c["months"].to_numpy(float), c["ended"].to_numpy(int)
-    empty = {"survival": np.full(len(grid), np.nan), "at_risk": np.zeros(len(grid), int),
-             "ci_low": np.full(len(grid), np.nan), "ci_high": np.full(len(grid), np.nan),
-             "communes": n_units, "cells": len(c)}
-    if not len(c):
-        return empty
-    boot = draws != 0 and n_units >= config.get("eval_min_communes_inference")
-    codes = units.codes if boot else np.zeros(len(c), int)    # no bootstrap: one pool
-    t_ev, d, n = _km_matrices(times, ended, codes, n_units if boot else 1, grid)
-    S = _km_at(t_ev, d.sum(0), n.sum(0), grid)
-    srt = np.sort(times)
-    at_risk = len(srt) - np.searchsorted(srt, grid, side="left")
-    S = np.where(at_risk > 0, S, np.nan)
-    lo = hi = np.full(len(grid), np.nan)
-    if boot:
-        rng = np.random.default_rng(config.get("eval_seed") if seed is None else seed)
-        B = draws or config.get("eval_survival_bootstrap_draws")
-        M = rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=B).astype(np.float32)
-        Sb = _km_at(t_ev, M @ d.astype(np.float32), M @ n.astype(np.float32), grid)
-        a = (1 - level) / 2
-        lo, hi = np.quantile(Sb, a, axis=0), np.quantile(Sb, 1 - a, axis=0)
-        lo, hi = np.where(at_risk > 0, lo, np.nan), np.where(at_risk > 0, hi, np.nan)
-    return {"survival": S, "at_risk": at_risk, "ci_low": lo, "ci_high": hi,
-            "communes": n_units, "cells": len(c)}
+    return _km(c["months"].to_numpy(float), c["ended"].to_numpy(int), units.codes,
+               len(units.categories), grid, draws, seed, level)
+
+
+def _cells_by_group(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of):
+    """The cells of the communes in `cohorts` (the rows of an inner merge on commune_code,
+    in its order): their commune (0…n−1 in sorted commune order), months, ended; and per
+    group in order of first appearance (as groupby(sort=False)) the group's row of cohorts
+    and the positions of its cells."""
+    cols = ["commune_code", "cohort", "cohort_label", "cohort_order"]
+    if cohorts["commune_code"].duplicated().any():   # a commune listed twice: merge's rows
+        c = cells.merge(cohorts[cols], on="commune_code", how="inner")
+        months, ended = _durations(c, as_of)
+        groups = [(g.iloc[0], np.flatnonzero(c["cohort"].to_numpy(object) == key))
+                  for key, g in c.groupby("cohort", sort=False)]
+        return pd.Categorical(c["commune_code"]).codes, months, ended, groups
+    codes = pd.Categorical(cells["commune_code"])       # sorted: a subset keeps the order
+    where = pd.Index(cohorts["commune_code"]).get_indexer(codes.categories)
+    per_cell = where[codes.codes] if len(codes.categories) else np.full(len(cells), -1)
+    per_cell[codes.codes < 0] = -1                    # no commune: no match
+    keep = np.flatnonzero(per_cell >= 0)
+    months, ended = _durations(cells, as_of)
+    row = per_cell[keep]
+    key = pd.factorize(cohorts["cohort"])[0][row]          # the cohort of each cell
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(key[order])) + 1
+    parts = [p for p in np.split(order, bounds) if len(p) and key[p[0]] >= 0]
+    groups = [(cohorts.iloc[row[p[0]]], p) for p in sorted(parts, key=lambda p: p[0])]
+    return codes.codes[keep], months[keep], ended[keep], groups
+
+
+def _group_units(commune_codes: np.ndarray) -> tuple[np.ndarray, int]:
+    """0…n−1 in sorted order of the communes (the codes of pd.Categorical)."""
+    uniq, inv = np.unique(commune_codes, return_inverse=True)
+    return inv.reshape(-1), len(uniq)
 
 
 def cell_survival(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
                   horizons=HORIZONS) -> pd.DataFrame:
     """Per cohort and horizon k: Kaplan–Meier share of cells still active k months after
     founding (%), cells still at risk at k, and the commune-bootstrap 95 % interval."""
-    c = cells.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
-                    on="commune_code", how="inner")
+    commune, months, ended, groups = _cells_by_group(cells, cohorts, as_of)
     rows = []
-    for key, g in c.groupby("cohort", sort=False):
-        km = kaplan_meier(g, as_of, horizons)
+    for row, idx in groups:
+        unit, n_units = _group_units(commune[idx])
+        km = _km(months[idx], ended[idx], unit, n_units, np.asarray(horizons, float))
+        n_ended = int(ended[idx].sum())
         for i, k in enumerate(horizons):
-            rows.append({"horizon": int(k), "cohort": key,
-                         "cohort_label": g["cohort_label"].iloc[0],
-                         "cohort_order": g["cohort_order"].iloc[0],
+            rows.append({"horizon": int(k), "cohort": row["cohort"],
+                         "cohort_label": row["cohort_label"],
+                         "cohort_order": row["cohort_order"],
                          "communes": km["communes"], "cells": km["cells"],
-                         "ended": int(g["ended_on"].notna().sum()),
+                         "ended": n_ended,
                          "at_risk": int(km["at_risk"][i]),
                          "share_pct": 100 * km["survival"][i],
                          "ci_low": 100 * km["ci_low"][i], "ci_high": 100 * km["ci_high"][i]})
@@ -200,13 +289,12 @@ def survival_curves(cells: pd.DataFrame, cohorts: pd.DataFrame, as_of,
                     months: int = 36) -> pd.DataFrame:
     """KM curve per cohort at each month 0…months, with the cells at risk (for the chart)."""
     grid = np.arange(0, months + 1)
-    c = cells.merge(cohorts[["commune_code", "cohort", "cohort_label", "cohort_order"]],
-                    on="commune_code", how="inner")
+    _, t, ended, groups = _cells_by_group(cells, cohorts, as_of)
     parts = []
-    for key, g in c.groupby("cohort", sort=False):
-        km = kaplan_meier(g, as_of, grid, draws=0)
-        parts.append(pd.DataFrame({"cohort": key, "cohort_label": g["cohort_label"].iloc[0],
-                                   "cohort_order": g["cohort_order"].iloc[0], "month": grid,
+    for row, idx in groups:
+        km = _km(t[idx], ended[idx], np.zeros(len(idx), int), 1, grid, draws=0)
+        parts.append(pd.DataFrame({"cohort": row["cohort"], "cohort_label": row["cohort_label"],
+                                   "cohort_order": row["cohort_order"], "month": grid,
                                    "share_pct": 100 * km["survival"],
                                    "at_risk": km["at_risk"]}))
     cols = ["cohort", "cohort_label", "cohort_order", "month", "share_pct", "at_risk"]

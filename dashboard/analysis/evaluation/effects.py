@@ -224,31 +224,49 @@ def _before_after(out: list[Estimate], panel: pd.DataFrame, cohorts: pd.DataFram
                   delta: int) -> None:
     """Mean monthly value per commune of the started communes in the k months before the start
     (anticipation months excluded) and the first k months, and of the communes not yet
-    started in the same calendar months (descriptive; no inference)."""
+    started in the same calendar months (descriptive; no inference). The panel's rows are
+    joined to the cohorts by position (communes as integer codes in sorted order, so groups,
+    their order and every mean are those of the merge on commune_code)."""
     if panel.empty:
         return
     c = cohorts[["commune_code", "cohort", "start_month"]].copy()
     c["start"] = c["start_month"].astype("Float64").fillna(np.inf).astype(float)
-    p = panel.merge(c, on="commune_code", how="inner")
+    if c["commune_code"].duplicated().any():      # a commune listed twice: the merge's rows
+        m = panel.merge(c, on="commune_code", how="inner")
+        code = pd.Categorical(m["commune_code"])
+        c_code = pd.Categorical(c["commune_code"], categories=code.categories).codes
+        p_code, month, start = code.codes, m["month"].to_numpy(), m["start"].to_numpy(float)
+        value = m["value"].reset_index(drop=True)
+    else:
+        cats = pd.Categorical(c["commune_code"])
+        row = pd.Index(c["commune_code"]).get_indexer(panel["commune_code"])
+        keep = np.flatnonzero(row >= 0)
+        row = row[keep]
+        c_code = cats.codes
+        p_code, month = c_code[row], panel["month"].to_numpy()[keep]
+        start = c["start"].to_numpy(float)[row]
+        value = panel["value"].iloc[keep].reset_index(drop=True)
     control = {}        # start month -> control means (the same for every estimate)
 
     def control_means(s):
         if s not in control:
-            ctrl = p[(p["start"] > s + k - 1 + delta)]
-            control[s] = (ctrl[(ctrl["month"] >= s - k - delta) & (ctrl["month"] < s - delta)]
-                          ["value"].mean(),
-                          ctrl[(ctrl["month"] >= s) & (ctrl["month"] < s + k)]["value"].mean())
+            ctrl = start > s + k - 1 + delta
+            control[s] = (value[ctrl & (month >= s - k - delta) & (month < s - delta)].mean(),
+                          value[ctrl & (month >= s) & (month < s + k)].mean())
         return control[s]
 
+    finite = np.isfinite(c["start"].to_numpy(float)) & (c["cohort"] != "none").to_numpy()
     for e in out:
-        mine = c if e.cohort == ALL_STARTED else c[c["cohort"] == e.cohort]
-        mine = mine[np.isfinite(mine["start"]) & (mine["cohort"] != "none")]
+        sel = finite if e.cohort == ALL_STARTED else finite & (c["cohort"] == e.cohort).to_numpy()
+        mine = c[sel]
         if mine.empty:
             continue
-        tp = p[p["commune_code"].isin(mine["commune_code"])]
-        rel = tp["month"] - tp["start"]
-        bef = tp[(rel >= -k - delta) & (rel < -delta)].groupby("commune_code")["value"].mean()
-        aft = tp[(rel >= 0) & (rel < k)].groupby("commune_code")["value"].mean()
+        tp = np.isin(p_code, c_code[sel])
+        rel = month - start
+        before = tp & (rel >= -k - delta) & (rel < -delta)
+        after = tp & (rel >= 0) & (rel < k)
+        bef = value[before].groupby(p_code[before]).mean()
+        aft = value[after].groupby(p_code[after]).mean()
         e.before_mean = float(bef.mean()) if len(bef) else np.nan
         e.after_mean = float(aft.mean()) if len(aft) else np.nan
         # controls: same calendar months, communes not started by the end of each window

@@ -15,13 +15,52 @@ def _go():
     return go
 
 
-def sizes_bar(table: pd.DataFrame, colors: dict):
-    import plotly.express as px
+def _groups(values) -> list[tuple[object, np.ndarray]]:
+    """(value, row positions) of each distinct value in order of first appearance (the
+    traces plotly express draws for a colour column)."""
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    return [(u, np.flatnonzero(codes == i)) for i, u in enumerate(uniques)]
 
-    counts = table.assign(label=table["cohort_label"])
-    fig = px.bar(counts, x="communes", y="label", orientation="h", text="communes",
-                 color="label", color_discrete_map=colors,
-                 labels={"communes": "Số xã", "label": ""})
+
+def _color_map(values, colors: dict) -> dict:
+    """colors, and for a value it lacks the default template's colour way at the map's size
+    (as px's color_discrete_map; the page's maps hold every label)."""
+    out = dict(colors)
+    missing = [v for v in values if v not in out]
+    if missing:
+        import plotly.io as pio
+        from plotly.colors import qualitative
+
+        name = pio.templates.default
+        seq = (pio.templates[name].layout.colorway if name else None) or qualitative.D3
+        for v in missing:
+            out[v] = seq[len(out) % len(seq)]
+    return out
+
+
+def _px_layout(fig, x_title: str, y_title: str, **extra) -> None:
+    """The layout plotly express gives a figure with one colour group per trace."""
+    fig.update_layout(xaxis=dict(title=dict(text=x_title), anchor="y", domain=[0.0, 1.0]),
+                      yaxis=dict(title=dict(text=y_title), anchor="x", domain=[0.0, 1.0]),
+                      legend=dict(title=dict(text=""), tracegroupgap=0),
+                      margin=dict(t=60), **extra)
+
+
+def sizes_bar(table: pd.DataFrame, colors: dict):
+    """Communes per cohort, one horizontal bar per cohort (as px.bar coloured by cohort)."""
+    go = _go()
+    fig = go.Figure()
+    labels = table["cohort_label"].to_numpy(object)
+    counts = table["communes"].to_numpy()
+    groups = _groups(labels)
+    cmap = _color_map([g[0] for g in groups], colors)
+    for label, rows in groups:
+        fig.add_trace(go.Bar(
+            hovertemplate="=%{y}<br>Số xã=%{text}<extra></extra>", legendgroup=label,
+            marker=dict(color=cmap[label], pattern=dict(shape="")), name=label,
+            orientation="h", showlegend=True, text=counts[rows].astype(float),
+            textposition="auto", x=counts[rows], xaxis="x", y=labels[rows], yaxis="y"))
+    _px_layout(fig, "Số xã", "", barmode="relative")
     fig.update_layout(showlegend=False, title="Số xã trong mỗi nhóm",
                       yaxis=dict(categoryorder="array",
                                  categoryarray=list(table["cohort_label"])[::-1]))
@@ -29,11 +68,25 @@ def sizes_bar(table: pd.DataFrame, colors: dict):
 
 
 def starts_strip(started: pd.DataFrame, labels: dict, colors: dict):
-    import plotly.express as px
-
-    fig = px.strip(started, x="started_on", y="cohort_label", color="cohort_label",
-                   color_discrete_map=colors, hover_name="commune_name",
-                   labels={"started_on": "Ngày thành lập tổ đầu tiên", "cohort_label": ""})
+    """Start date of every commune, one row of points per cohort (as px.strip)."""
+    go = _go()
+    fig = go.Figure()
+    cohort = started["cohort_label"].to_numpy(object)
+    names = started["commune_name"].to_numpy(object)
+    dates = started["started_on"].to_numpy()
+    groups = _groups(cohort)
+    cmap = _color_map([g[0] for g in groups], colors)
+    for label, rows in groups:
+        fig.add_trace(go.Box(
+            alignmentgroup="True", boxpoints="all", fillcolor="rgba(255,255,255,0)",
+            hoveron="points",
+            hovertemplate="<b>%{hovertext}</b><br><br>=%{y}<br>Ngày thành lập tổ đầu "
+                          "tiên=%{x}<extra></extra>",
+            hovertext=names[rows], legendgroup=label, line=dict(color="rgba(255,255,255,0)"),
+            marker=dict(color=cmap[label]), name=label, offsetgroup=label, orientation="v",
+            pointpos=0, showlegend=True, x=dates[rows], x0=" ", xaxis="x", y=cohort[rows],
+            y0=" ", yaxis="y"))
+    _px_layout(fig, "Ngày thành lập tổ đầu tiên", "", boxmode="group")
     fig.update_layout(showlegend=False, title="Ngày bắt đầu của từng xã",
                       yaxis=dict(categoryorder="array",
                                  categoryarray=list(labels.values())[::-1]))
