@@ -65,9 +65,14 @@ def cells():
     return ui.run_query("coverage_cells", **params)
 
 
+def cell_counts():
+    """Active cells counted per (members, households): what the distributions need."""
+    return ui.run_query("coverage_cell_counts", **params)
+
+
 draw = (lambda: view.by_commune(communes, params),
         lambda: view.by_village(villages, params, target),
-        lambda: view.distribution(cells, params, norm_hh, members),
+        lambda: view.distribution(cell_counts, params, norm_hh, members),
         lambda: view.gaps(villages, cells, params, target, overload),
         lambda: view.plan(communes, villages, params, target, plan_hh))
 for tab, run in zip(tabs, draw):

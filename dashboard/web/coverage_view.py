@@ -53,9 +53,16 @@ def by_village(villages, params: dict, target: float) -> None:
              labels=LABELS, commune_link="parent_code")
 
 
-def distribution(cells, params: dict, norm_hh: int, members: tuple) -> None:
-    """cells: a callable returning coverage_cells (read only when a figure is not cached)."""
+def distribution(counts, params: dict, norm_hh: int, members: tuple) -> None:
+    """counts: a callable returning coverage_cell_counts (read only when a figure is not
+    cached); the charts are of the same per-cell values as coverage_cells'."""
     deps = {**params, "norm_hh": norm_hh, "members": list(members)}
+    memo = {}
+
+    def cells():
+        if "cells" not in memo:
+            memo["cells"] = planner.cells_from_counts(counts())
+        return memo["cells"]
     s = ui.derived("cov_distribution", deps,
                    lambda: None if cells().empty else
                    planner.distribution_summary(cells(), norm_hh, members))
@@ -116,10 +123,16 @@ def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
     ui.table(check, key="gap_check", title="Tổ cần kiểm tra số liệu", labels=LABELS)
 
 
-def plan(communes, villages, params: dict, target: float, plan_hh: int) -> None:
+def _plans(communes, villages, target: float, plan_hh: int):
     vplan = planner.plan_villages(villages, target, plan_hh)
     cplan = planner.plan_communes(communes, vplan, target, plan_hh)
-    total = planner.plan_total(cplan)
+    return vplan, cplan, planner.plan_total(cplan)
+
+
+def plan(communes, villages, params: dict, target: float, plan_hh: int) -> None:
+    vplan, cplan, total = ui.derived("cov_plan", {**params, "target": target,
+                                                  "plan_hh": plan_hh},
+                                     lambda: _plans(communes, villages, target, plan_hh))
     st.markdown(f"Để đạt độ phủ **{fmt.number(target)}%** với khoảng **{fmt.number(plan_hh)} hộ** "
                 "mỗi tổ mới, cần thành lập thêm:")
     t = st.columns(4)
