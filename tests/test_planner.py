@@ -225,3 +225,43 @@ def test_distributions_from_counts_equal_the_cells(db):
                 for fig in (a, b):
                     fig["data"][0].pop("x")
                 assert a == b
+
+
+def _same_lists(db, d, communes, overload):
+    cells = queries.run(db, "coverage_cells", as_of=d, communes=communes)
+    flagged = queries.run(db, "coverage_cells_flagged", as_of=d, communes=communes,
+                          overload=overload)
+    assert list(flagged.columns) == list(cells.columns)
+    flagged = planner.gap_cells(flagged, lambda: cells)
+    assert (flagged.dtypes == cells.dtypes).all()
+    pd.testing.assert_frame_equal(planner.overloaded_cells(flagged, overload),
+                                  planner.overloaded_cells(cells, overload))
+    pd.testing.assert_frame_equal(planner.cells_to_check(flagged),
+                                  planner.cells_to_check(cells))
+
+
+@pytest.mark.parametrize("overload", [10, 35, 40, 69, 70, 1000])
+def test_flagged_cells_give_the_same_gap_lists(db, overload):
+    """«Khoảng trống» lists overloaded cells and cells to check from coverage_cells_flagged:
+    the same rows, columns and types as from every cell of coverage_cells."""
+    for d in (AS_OF, dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2023, 12, 31)):
+        for communes in (None, ["90001"], ["90002"]):
+            _same_lists(db, d, communes, overload)
+
+
+def test_flagged_cells_on_the_demo_data(demo_copy):
+    import random
+
+    d = store.Database(demo_copy, read_only=True)
+    try:
+        starts = list(d.df("SELECT DISTINCT established_on FROM cells ORDER BY 1")
+                      .established_on)
+        codes = list(d.df("SELECT unit_code FROM units WHERE level = 'commune'").unit_code)
+        rng = random.Random(3)
+        for _ in range(4):
+            day = pd.Timestamp(rng.choice(starts)).date()
+            for when in (day - dt.timedelta(days=1), day):
+                _same_lists(d, when, rng.choice([None, rng.sample(codes, 2)]),
+                            rng.choice([20, 40, 60, 100]))
+    finally:
+        d.close()

@@ -92,6 +92,13 @@ def below_target(units: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT) ->
                            ascending=[False, True]).reset_index(drop=True)
 
 
+def gap_cells(flagged: pd.DataFrame, every) -> pd.DataFrame:
+    """The frame overloaded_cells and cells_to_check read: `coverage_cells_flagged` (the
+    rows of coverage_cells they can return, same columns and types), or, when no cell is
+    flagged, every() (coverage_cells: its empty lists keep its column types)."""
+    return every() if flagged.empty else flagged
+
+
 def overloaded_cells(cells: pd.DataFrame, max_households: float = DEFAULT_OVERLOAD) -> pd.DataFrame:
     """Active cells looking after more than max_households households, heaviest first."""
     c = cells[cells["households_covered"] > max_households]

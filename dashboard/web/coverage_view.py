@@ -97,8 +97,15 @@ def distribution(counts, params: dict, norm_hh: int, members: tuple) -> None:
                    f"{members[0]} thành viên.")
 
 
-def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
-    """cells: a callable returning coverage_cells (read only when the lists are not cached)."""
+def gaps(villages, params: dict, target: float, overload: int) -> None:
+    """The cell lists come from coverage_cells_flagged (the rows of coverage_cells they can
+    hold), read only when the lists are not cached."""
+    flagged = {**params, "overload": overload}
+
+    def cells():
+        return planner.gap_cells(ui.run_query("coverage_cells_flagged", **flagged),
+                                 lambda: ui.run_query("coverage_cells", **params))
+
     none, below, over, check = ui.derived(
         "cov_gaps", {**params, "target": target, "overload": overload},
         lambda: (planner.villages_without_cells(villages),
@@ -117,8 +124,8 @@ def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
     st.subheader(f"Thôn, tổ dân phố dưới mục tiêu độ phủ {fmt.number(target)}%")
     ui.table(below, key="gap_below", title="Thôn dưới mục tiêu độ phủ", labels=LABELS)
     st.subheader(f"Tổ quá tải (trên {fmt.number(overload)} hộ)")
-    ui.table(over, key="gap_over", query="coverage_cells", params=params, title="Tổ quá tải",
-             labels=LABELS)
+    ui.table(over, key="gap_over", query="coverage_cells_flagged", params=flagged,
+             title="Tổ quá tải", labels=LABELS)
     st.subheader("Số liệu cần kiểm tra: số hộ phụ trách vượt số hộ của thôn")
     ui.table(check, key="gap_check", title="Tổ cần kiểm tra số liệu", labels=LABELS)
 
