@@ -68,10 +68,33 @@ def _whole(value: int, digits: int, exact: bool) -> str:
     return text + "," + "0" * digits if exact and digits else text
 
 
+def _float(value: float, digits: int, exact: bool) -> str:
+    """_plain(round_half_up(value, digits)) of a float, on its written digits without
+    Decimal: round half up = add one when the first dropped digit is 5 or more."""
+    text = str(value)
+    if "e" in text or "n" in text:          # 1e+16, inf, nan: the Decimal way
+        return _plain(round_half_up(value, digits), digits, exact)
+    sign = "-" if text[0] == "-" else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    if len(frac) > digits:
+        n = int(whole + frac[:digits]) + (frac[digits] >= "5")
+    else:
+        n = int(whole + frac.ljust(digits, "0"))
+    if not digits:
+        return sign + format(n, ",").replace(",", ".")
+    n, rest = divmod(n, 10 ** digits)
+    frac = str(rest).rjust(digits, "0")
+    if not exact:
+        frac = frac.rstrip("0")
+    return sign + format(n, ",").replace(",", ".") + ("," + frac if frac else "")
+
+
 def _text(value, digits: int, exact: bool) -> str:
     """number() / fixed() of a value known not to be missing."""
     if type(value) is int or (isinstance(value, np.integer) and not isinstance(value, bool)):
         return _whole(int(value), digits, exact)
+    if type(value) is float:
+        return _float(value, digits, exact)
     return _plain(round_half_up(value, digits), digits, exact)
 
 
