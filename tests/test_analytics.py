@@ -71,6 +71,8 @@ def _params(name: str, d: dt.date, communes, commune: str, indicator: str) -> li
         base["commune"] = commune
     if "indicator" in q.params:
         base["indicator"] = indicator
+    if "overload" in q.params:
+        base["overload"] = 40
     if "level" in q.params:
         return [{**base, "level": "commune"}, {**base, "level": "village"}]
     return [base]

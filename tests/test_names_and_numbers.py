@@ -119,3 +119,38 @@ def test_every_coverage_tab_builds(demo_copy, monkeypatch, tab):
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     at = run_page("../pages/coverage.py", muc=tab, as_of="2025-06-30")
     assert not at.exception and (at.dataframe or at.get("plotly_chart"))
+
+
+def test_number_texts_equal_babel():
+    """number(), fixed() and numbers() print what Babel's vi_VN patterns print (they format
+    without Babel for speed), on whole numbers, floats, Decimals, numpy values, signed zeros,
+    values rounding to zero and missing cells."""
+    import random
+    from decimal import Decimal
+
+    import numpy as np
+
+    def babel(value, digits, exact):
+        if fmt._missing(value):
+            return fmt.MISSING
+        pattern = "#,##0" + ("." + ("0" if exact else "#") * digits if digits else "")
+        return fmt._apply(pattern, fmt.round_half_up(value, digits))
+
+    rng = random.Random(7)
+    values = [0, 0.0, -0.0, -0.04, 0.04, 0.05, -0.05, 2.5, -2.5, 1234.45, 0.125, 999.95,
+              -999.95, 1e15, 1e-7, 10**18, -10**18, Decimal("1.005"), np.int64(-12345),
+              np.float64(3.25), np.int32(7), 123456789012.345]
+    values += [rng.randint(-10**9, 10**9) for _ in range(300)]
+    values += [round(rng.uniform(-1e6, 1e6), rng.randint(0, 4)) for _ in range(300)]
+    values += [rng.uniform(-2, 2) for _ in range(300)]
+    for digits in range(4):
+        for exact, one in ((False, fmt.number), (True, fmt.fixed)):
+            want = [babel(v, digits, exact) for v in values]
+            assert [one(v, digits) for v in values] == want, (digits, exact)
+            col = values + [None, float("nan"), pd.NA, -0.0, 0]
+            want += [fmt.MISSING] * 3 + [babel(-0.0, digits, exact), babel(0, digits, exact)]
+            assert fmt.numbers(col, digits, exact) == want
+            assert fmt.numbers(pd.Series(col, dtype=object), digits, exact) == want
+    assert fmt.numbers(pd.Series([1.5, None, 2.0]), 1, exact=True) == ["1,5", fmt.MISSING,
+                                                                        "2,0"]
+    assert fmt.numbers([], 1) == []

@@ -150,3 +150,118 @@ def test_cells_attached_to_a_commune_count_against_its_plan(tmp_path):
     assert cp.loc["91001", "uncovered_households"] == 30
     assert cp.loc["91001", "new_cells"] == 1
     d.close()
+
+
+def _units(rng, n: int) -> pd.DataFrame:
+    """Random villages: some without households (NaN), some over-covered."""
+    hh = [None if rng.random() < 0.05 else rng.randrange(0, 400) for _ in range(n)]
+    cov = [rng.randrange(0, 450) for _ in range(n)]
+    return pd.DataFrame({
+        "unit_code": [f"V{i:05d}" for i in rng.sample(range(n), n)],
+        "parent_code": [f"C{rng.randrange(5)}" for _ in range(n)],
+        "households": hh, "households_covered": cov,
+        "uncovered_households": [(h or 0) - c for h, c in zip(hh, cov)]})
+
+
+@pytest.mark.parametrize("target,per_cell", [(80, 40), (100, 35), (33.3, 7), (72.5, 40.5),
+                                             (30, 3), (1, 500)])
+def test_vectorised_rules_equal_the_per_unit_rule(target, per_cell):
+    """below_target and plan_villages (whole columns at once) give, unit by unit, what
+    target_covered / new_cells_needed give."""
+    import random
+
+    rng = random.Random(int(target * 10) + int(per_cell))
+    units = _units(rng, 3000)
+    want = {r.unit_code: (planner.target_covered(r.households if r.households == r.households
+                                                 else None, target),)
+            + planner.new_cells_needed(r.households if r.households == r.households else None,
+                                       r.households_covered, target, per_cell)
+            for r in units.itertuples()}
+    plan = planner.plan_villages(units, target, per_cell)
+    got = {r.unit_code: (r.target_households, r.shortfall_households, r.new_cells)
+           for r in plan.itertuples()}
+    assert got == want
+    below = planner.below_target(units, target)
+    expect = sorted(((-w[1], u) for u, w in want.items()
+                     if w[1] > 0 and units.set_index("unit_code").households[u] > 0))
+    assert list(below.unit_code) == [u for _s, u in expect]
+    assert list(below.shortfall_households) == [-s for s, _u in expect]
+    assert (below.shortfall_households == below.target_households
+            - below.households_covered).all()
+
+
+def test_distributions_from_counts_equal_the_cells(db):
+    """coverage_cell_counts, expanded, holds the very values of coverage_cells: the same
+    summary and histograms (same bins, counts, hover and titles; only the order of the
+    values differs)."""
+    import base64
+
+    import numpy as np
+
+    from dashboard.output import maps
+
+    def values(trace):
+        x = trace["x"]
+        if isinstance(x, dict):       # a typed array, as Plotly sends numpy data
+            return np.frombuffer(base64.b64decode(x["bdata"]), x["dtype"])
+        return np.asarray(x)
+
+    for d in (AS_OF, dt.date(2024, 12, 31), dt.date(2025, 1, 1)):
+        for communes in (None, ["90001"], ["90002"]):
+            raw = queries.run(db, "coverage_cells", as_of=d, communes=communes)
+            counts = queries.run(db, "coverage_cell_counts", as_of=d, communes=communes)
+            cells = planner.cells_from_counts(counts)
+            assert int(counts.cells.sum()) == len(raw) == len(cells)
+            assert planner.distribution_summary(cells, 40, (5, 8)) == \
+                planner.distribution_summary(raw, 40, (5, 8))
+            for col, size in (("households_covered", 5), ("members", 1),
+                              ("households_per_member", 0.5)):
+                assert cells[col].dtype == raw[col].dtype
+                a = maps.distribution_figure(raw[col], [(40, "40 hộ")], "X", bin_size=size)
+                b = maps.distribution_figure(cells[col], [(40, "40 hộ")], "X", bin_size=size)
+                a, b = a.to_plotly_json(), b.to_plotly_json()
+                xa, xb = values(a["data"][0]), values(b["data"][0])
+                assert xa.dtype == xb.dtype and sorted(xa) == sorted(xb)
+                for fig in (a, b):
+                    fig["data"][0].pop("x")
+                assert a == b
+
+
+def _same_lists(db, d, communes, overload):
+    cells = queries.run(db, "coverage_cells", as_of=d, communes=communes)
+    flagged = queries.run(db, "coverage_cells_flagged", as_of=d, communes=communes,
+                          overload=overload)
+    assert list(flagged.columns) == list(cells.columns)
+    flagged = planner.gap_cells(flagged, lambda: cells)
+    assert (flagged.dtypes == cells.dtypes).all()
+    pd.testing.assert_frame_equal(planner.overloaded_cells(flagged, overload),
+                                  planner.overloaded_cells(cells, overload))
+    pd.testing.assert_frame_equal(planner.cells_to_check(flagged),
+                                  planner.cells_to_check(cells))
+
+
+@pytest.mark.parametrize("overload", [10, 35, 40, 69, 70, 1000])
+def test_flagged_cells_give_the_same_gap_lists(db, overload):
+    """«Khoảng trống» lists overloaded cells and cells to check from coverage_cells_flagged:
+    the same rows, columns and types as from every cell of coverage_cells."""
+    for d in (AS_OF, dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2023, 12, 31)):
+        for communes in (None, ["90001"], ["90002"]):
+            _same_lists(db, d, communes, overload)
+
+
+def test_flagged_cells_on_the_demo_data(demo_copy):
+    import random
+
+    d = store.Database(demo_copy, read_only=True)
+    try:
+        starts = list(d.df("SELECT DISTINCT established_on FROM cells ORDER BY 1")
+                      .established_on)
+        codes = list(d.df("SELECT unit_code FROM units WHERE level = 'commune'").unit_code)
+        rng = random.Random(3)
+        for _ in range(4):
+            day = pd.Timestamp(rng.choice(starts)).date()
+            for when in (day - dt.timedelta(days=1), day):
+                _same_lists(d, when, rng.choice([None, rng.sample(codes, 2)]),
+                            rng.choice([20, 40, 60, 100]))
+    finally:
+        d.close()

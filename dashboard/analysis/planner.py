@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from dashboard import config
@@ -45,6 +46,28 @@ def new_cells_needed(households: int, covered: int, target_pct: float,
     return shortfall, math.ceil(shortfall / households_per_cell)
 
 
+def _targets(households: np.ndarray, target_pct: float) -> np.ndarray:
+    """target_covered of every households figure (whole numbers), each distinct one once."""
+    uniq, where = np.unique(households, return_inverse=True)
+    return np.array([target_covered(int(h), target_pct) for h in uniq],
+                    dtype=np.int64)[where.reshape(-1)]
+
+
+def _needs(units: pd.DataFrame, target_pct: float, households_per_cell: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """new_cells_needed of every row -> (target households, shortfall, new cells), one
+    array each; missing households or covered count as 0 (as _int does)."""
+    if households_per_cell <= 0:
+        raise ValueError("Số hộ mỗi tổ phải lớn hơn 0")
+    hh = units["households"].fillna(0).astype(int).to_numpy()
+    cov = units["households_covered"].fillna(0).astype(int).to_numpy()
+    need = _targets(hh, target_pct)
+    short = np.maximum(0, need - cov)
+    # int / float then ceil, as math.ceil(shortfall / households_per_cell)
+    new = np.ceil(short / households_per_cell).astype(np.int64)
+    return need, short, new
+
+
 # -- gaps ------------------------------------------------------------------------------------
 
 def villages_without_cells(villages: pd.DataFrame) -> pd.DataFrame:
@@ -57,15 +80,23 @@ def villages_without_cells(villages: pd.DataFrame) -> pd.DataFrame:
 def below_target(units: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT) -> pd.DataFrame:
     """Units whose covered households are below target_pct of their households (compared on
     whole households, not on the rounded percentage), with the households still to cover."""
-    hh = units["households"].fillna(0).astype(int)
-    cov = units["households_covered"].fillna(0).astype(int)
-    need = [target_covered(h, target_pct) for h in hh]
-    short = pd.Series(need, index=units.index) - cov
-    out = units[(hh > 0) & (short > 0)].copy()
-    out["target_households"] = pd.Series(need, index=units.index)[out.index].astype(int)
-    out["shortfall_households"] = short[out.index].astype(int)
+    hh = units["households"].fillna(0).astype(int).to_numpy()
+    cov = units["households_covered"].fillna(0).astype(int).to_numpy()
+    need = _targets(hh, target_pct)
+    short = need - cov
+    keep = (hh > 0) & (short > 0)
+    out = units[keep].copy()
+    out["target_households"] = need[keep].astype(int)
+    out["shortfall_households"] = short[keep].astype(int)
     return out.sort_values(["shortfall_households", "unit_code"],
                            ascending=[False, True]).reset_index(drop=True)
+
+
+def gap_cells(flagged: pd.DataFrame, every) -> pd.DataFrame:
+    """The frame overloaded_cells and cells_to_check read: `coverage_cells_flagged` (the
+    rows of coverage_cells they can return, same columns and types), or, when no cell is
+    flagged, every() (coverage_cells: its empty lists keep its column types)."""
+    return every() if flagged.empty else flagged
 
 
 def overloaded_cells(cells: pd.DataFrame, max_households: float = DEFAULT_OVERLOAD) -> pd.DataFrame:
@@ -94,6 +125,15 @@ def cells_to_check(cells: pd.DataFrame) -> pd.DataFrame:
 
 # -- distributions ----------------------------------------------------------------------------
 
+def cells_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """The per-cell figures of the distributions (members, households_covered,
+    households_per_member) from `coverage_cell_counts`: each row repeated `cells` times, so
+    the same values as coverage_cells' (sorted by members and households, not by cell)."""
+    n = counts["cells"].to_numpy(dtype=np.int64)
+    return pd.DataFrame({c: np.repeat(counts[c].to_numpy(), n) for c in
+                         ("members", "households_covered", "households_per_member")})
+
+
 def distribution_summary(cells: pd.DataFrame, households_norm: float = DEFAULT_HOUSEHOLDS_PER_CELL,
                          members_range: tuple[int, int] = DEFAULT_MEMBERS) -> dict:
     """Counts behind the distribution charts: cells above the household norm and cells with
@@ -120,15 +160,11 @@ def plan_villages(villages: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT
                   households_per_cell: float = DEFAULT_HOUSEHOLDS_PER_CELL) -> pd.DataFrame:
     """Per village: target households, shortfall and new cells needed, priority order
     (largest uncovered first; villages needing no cell last)."""
-    rows = []
-    for r in villages.itertuples(index=False):
-        short, new = new_cells_needed(r.households, r.households_covered, target_pct,
-                                      households_per_cell)
-        rows.append((target_covered(r.households, target_pct), short, new))
+    need, short, new = _needs(villages, target_pct, households_per_cell)
     out = villages.copy()
-    out["target_households"] = [r[0] for r in rows]
-    out["shortfall_households"] = [r[1] for r in rows]
-    out["new_cells"] = [r[2] for r in rows]
+    out["target_households"] = need
+    out["shortfall_households"] = short
+    out["new_cells"] = new
     out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
     out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
     out.insert(0, "priority", range(1, len(out) + 1))
@@ -154,8 +190,8 @@ def plan_communes(communes: pd.DataFrame, village_plan: pd.DataFrame,
     out = communes.copy()
     out = out.join(by, on="unit_code")
     has_villages = out["villages"].fillna(0) > 0
-    own = [new_cells_needed(r.households, r.households_covered, target_pct, households_per_cell)
-           for r in out.itertuples(index=False)]
+    _need, own_short, own_new = _needs(out, target_pct, households_per_cell)
+    own = list(zip(own_short.tolist(), own_new.tolist()))
     out["villages"] = out["villages"].fillna(0).astype(int)
     out["villages_needing_cells"] = out["villages_needing_cells"].fillna(0).astype(int)
     out["shortfall_households"] = [o[0] for o in own]

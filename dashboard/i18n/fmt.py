@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 from babel import Locale
 from babel.dates import format_date
@@ -43,6 +44,60 @@ def _format(pattern: str, value) -> str:
         return _apply(pattern, value)
 
 
+_SWAP = str.maketrans({",": ".", ".": ","})
+
+
+def _plain(dec: Decimal, digits: int, exact: bool) -> str:
+    """What Babel's vi_VN pattern "#,##0.###" (or, with exact, "#,##0.000") prints for a
+    value already rounded by round_half_up to `digits` decimals: '.' groups thousands, ','
+    marks decimals, a signed value (-0 too) starts with '-'; without exact, trailing zeros
+    and a bare ',' are dropped. String work only (Babel's apply costs ~20 µs a value);
+    tests compare it with Babel on many values."""
+    if not dec.is_finite() or dec.adjusted() > 20:     # Babel's own way (or error)
+        pattern = "#,##0" + ("." + ("0" if exact else "#") * digits if digits else "")
+        return _format(pattern, dec)
+    text = format(dec, f",.{digits}f").translate(_SWAP)
+    if digits and not exact:
+        text = text.rstrip("0").rstrip(",")
+    return text
+
+
+def _whole(value: int, digits: int, exact: bool) -> str:
+    """_plain of a whole number (no Decimal needed)."""
+    text = format(value, ",").replace(",", ".")
+    return text + "," + "0" * digits if exact and digits else text
+
+
+def _float(value: float, digits: int, exact: bool) -> str:
+    """_plain(round_half_up(value, digits)) of a float, on its written digits without
+    Decimal: round half up = add one when the first dropped digit is 5 or more."""
+    text = str(value)
+    if "e" in text or "n" in text:          # 1e+16, inf, nan: the Decimal way
+        return _plain(round_half_up(value, digits), digits, exact)
+    sign = "-" if text[0] == "-" else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    if len(frac) > digits:
+        n = int(whole + frac[:digits]) + (frac[digits] >= "5")
+    else:
+        n = int(whole + frac.ljust(digits, "0"))
+    if not digits:
+        return sign + format(n, ",").replace(",", ".")
+    n, rest = divmod(n, 10 ** digits)
+    frac = str(rest).rjust(digits, "0")
+    if not exact:
+        frac = frac.rstrip("0")
+    return sign + format(n, ",").replace(",", ".") + ("," + frac if frac else "")
+
+
+def _text(value, digits: int, exact: bool) -> str:
+    """number() / fixed() of a value known not to be missing."""
+    if type(value) is int or (isinstance(value, np.integer) and not isinstance(value, bool)):
+        return _whole(int(value), digits, exact)
+    if type(value) is float:
+        return _float(value, digits, exact)
+    return _plain(round_half_up(value, digits), digits, exact)
+
+
 def _missing(value) -> bool:
     """None, NaN, NaT and pd.NA (a nullable column's empty cell) are missing."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -65,14 +120,14 @@ def number(value, digits: int = 0) -> str:
     """1234567.8 -> '1.234.567,8' (digits = decimals shown at most)."""
     if _missing(value):
         return MISSING
-    return _format("#,##0" + ("." + "#" * digits if digits else ""), round_half_up(value, digits))
+    return _text(value, digits, False)
 
 
 def fixed(value, digits: int = 1) -> str:
     """Always `digits` decimals: 45.0 -> '45,0'."""
     if _missing(value):
         return MISSING
-    return _format("#,##0" + ("." + "0" * digits if digits else ""), round_half_up(value, digits))
+    return _text(value, digits, True)
 
 
 def percent(value, digits: int = 1) -> str:
@@ -106,18 +161,29 @@ def month(value) -> str:
 def numbers(values, digits: int = 0, exact: bool = False) -> list[str]:
     """number() (or, with exact, fixed(): always `digits` decimals) of every value of a
     column (MISSING where missing), each distinct value formatted once."""
-    one = fixed if exact else number
-    memo: dict = {}
-    out = []
-    for v in values:
-        if _missing(v):
-            out.append(MISSING)
-            continue
-        text = memo.get(v) if v != 0 else None
-        if text is None:
-            text = memo[v] = one(v, digits)
-        out.append(text)
-    return out
+    col = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if col.dtype != object:
+        col = col.astype(object)
+    arr = col.to_numpy()
+    out = np.full(len(arr), MISSING, dtype=object)
+    present = ~pd.isna(arr)
+    if not present.any():
+        return out.tolist()
+    vals = arr[present]
+    try:
+        codes, uniques = pd.factorize(vals)
+    except TypeError:           # unhashable values: one at a time
+        one = fixed if exact else number
+        out[present] = [one(v, digits) for v in vals]
+        return out.tolist()
+    texts = np.array([_text(u, digits, exact) for u in uniques], dtype=object)
+    shown = texts[codes]
+    # 0, 0.0 and -0.0 are one key but print differently: each zero on its own
+    zero = np.flatnonzero(vals == 0)
+    if len(zero):
+        shown[zero] = [_text(vals[i], digits, exact) for i in zero]
+    out[present] = shown
+    return out.tolist()
 
 
 def coordinates(latitude, longitude, digits: int = 4) -> str:

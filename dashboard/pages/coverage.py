@@ -60,15 +60,15 @@ for col, (label, value, pct) in zip(k, (
 # bound to the URL (?muc=…) and lazy: only the selected tab's tables are built
 tabs = st.tabs(view.TABS, key="muc", bind="query-params")
 
-def cells():
-    """Active cells with their unit's households: loaded only by the tabs that use them."""
-    return ui.run_query("coverage_cells", **params)
+def cell_counts():
+    """Active cells counted per (members, households): what the distributions need."""
+    return ui.run_query("coverage_cell_counts", **params)
 
 
 draw = (lambda: view.by_commune(communes, params),
         lambda: view.by_village(villages, params, target),
-        lambda: view.distribution(cells, params, norm_hh, members),
-        lambda: view.gaps(villages, cells, params, target, overload),
+        lambda: view.distribution(cell_counts, params, norm_hh, members),
+        lambda: view.gaps(villages, params, target, overload),
         lambda: view.plan(communes, villages, params, target, plan_hh))
 for tab, run in zip(tabs, draw):
     with tab:

@@ -53,9 +53,16 @@ def by_village(villages, params: dict, target: float) -> None:
              labels=LABELS, commune_link="parent_code")
 
 
-def distribution(cells, params: dict, norm_hh: int, members: tuple) -> None:
-    """cells: a callable returning coverage_cells (read only when a figure is not cached)."""
+def distribution(counts, params: dict, norm_hh: int, members: tuple) -> None:
+    """counts: a callable returning coverage_cell_counts (read only when a figure is not
+    cached); the charts are of the same per-cell values as coverage_cells'."""
     deps = {**params, "norm_hh": norm_hh, "members": list(members)}
+    memo = {}
+
+    def cells():
+        if "cells" not in memo:
+            memo["cells"] = planner.cells_from_counts(counts())
+        return memo["cells"]
     s = ui.derived("cov_distribution", deps,
                    lambda: None if cells().empty else
                    planner.distribution_summary(cells(), norm_hh, members))
@@ -90,8 +97,15 @@ def distribution(cells, params: dict, norm_hh: int, members: tuple) -> None:
                    f"{members[0]} thành viên.")
 
 
-def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
-    """cells: a callable returning coverage_cells (read only when the lists are not cached)."""
+def gaps(villages, params: dict, target: float, overload: int) -> None:
+    """The cell lists come from coverage_cells_flagged (the rows of coverage_cells they can
+    hold), read only when the lists are not cached."""
+    flagged = {**params, "overload": overload}
+
+    def cells():
+        return planner.gap_cells(ui.run_query("coverage_cells_flagged", **flagged),
+                                 lambda: ui.run_query("coverage_cells", **params))
+
     none, below, over, check = ui.derived(
         "cov_gaps", {**params, "target": target, "overload": overload},
         lambda: (planner.villages_without_cells(villages),
@@ -110,16 +124,22 @@ def gaps(villages, cells, params: dict, target: float, overload: int) -> None:
     st.subheader(f"Thôn, tổ dân phố dưới mục tiêu độ phủ {fmt.number(target)}%")
     ui.table(below, key="gap_below", title="Thôn dưới mục tiêu độ phủ", labels=LABELS)
     st.subheader(f"Tổ quá tải (trên {fmt.number(overload)} hộ)")
-    ui.table(over, key="gap_over", query="coverage_cells", params=params, title="Tổ quá tải",
-             labels=LABELS)
+    ui.table(over, key="gap_over", query="coverage_cells_flagged", params=flagged,
+             title="Tổ quá tải", labels=LABELS)
     st.subheader("Số liệu cần kiểm tra: số hộ phụ trách vượt số hộ của thôn")
     ui.table(check, key="gap_check", title="Tổ cần kiểm tra số liệu", labels=LABELS)
 
 
-def plan(communes, villages, params: dict, target: float, plan_hh: int) -> None:
+def _plans(communes, villages, target: float, plan_hh: int):
     vplan = planner.plan_villages(villages, target, plan_hh)
     cplan = planner.plan_communes(communes, vplan, target, plan_hh)
-    total = planner.plan_total(cplan)
+    return vplan, cplan, planner.plan_total(cplan)
+
+
+def plan(communes, villages, params: dict, target: float, plan_hh: int) -> None:
+    vplan, cplan, total = ui.derived("cov_plan", {**params, "target": target,
+                                                  "plan_hh": plan_hh},
+                                     lambda: _plans(communes, villages, target, plan_hh))
     st.markdown(f"Để đạt độ phủ **{fmt.number(target)}%** với khoảng **{fmt.number(plan_hh)} hộ** "
                 "mỗi tổ mới, cần thành lập thêm:")
     t = st.columns(4)
