@@ -35,7 +35,7 @@ import pandas as pd
 
 from dashboard import config
 from dashboard.access.principal import Forbidden, Principal
-from dashboard.store.database import Reading
+from dashboard.store.database import Reading, engine_settings
 
 # table -> WHERE clause; $su = unit codes in scope, $sb = batch ids in scope
 _BY_UNIT = "unit_code IN (SELECT unnest($su::VARCHAR[]))"
@@ -248,6 +248,7 @@ def write_snapshot(db, scope: tuple[str, ...] | None, target: Path) -> None:
     from dashboard.reporting import schema as reporting_schema
 
     con = duckdb.connect(str(target))
+    engine_settings(con)
     try:
         con.execute(queries.macros_sql())
         analytics.ensure_schema(con)
@@ -323,6 +324,7 @@ class ScopedDatabase(Reading):
         file = Path(self._dir) / "scoped.duckdb"
         write_snapshot(base, scope, file)
         self.con = duckdb.connect(str(file), read_only=True)
+        engine_settings(self.con)
         # Distinct per scope: caches keyed by the path never mix two scopes' results. The
         # parent is the real data folder (archived originals are looked up beside it).
         self.path = base.path.with_name(f"{base.path.name}#scope-{scope_key(scope)}")

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass
 
 from dashboard import config
+from dashboard.store.database import DISABLED_OPTIMIZERS
 
 # ---------------------------------------------------------------------------------------------
 # Limits
@@ -66,6 +67,7 @@ def _locked_config(limits: Limits) -> dict:
         "threads": max(1, int(limits.threads)),
         "temp_directory": "",
         "max_execution_time": int(limits.timeout_s * 1000),
+        "disabled_optimizers": DISABLED_OPTIMIZERS,   # wrong figures otherwise (store/database.py)
         "lock_configuration": True,
     }
 

@@ -60,6 +60,19 @@ def before_commit(fn: Callable[[duckdb.DuckDBPyConnection], None]):
     return fn
 
 
+# DuckDB's "compressed materialization" optimizer narrows a column to a smaller integer type
+# from its statistics; on some plans (a scalar subquery's sum beside an empty LEFT JOIN, as in
+# models_field_share before any model is active) the statistics are wrong and the figure is
+# either refused ("INT128 … out of range for INT8") or silently wrapped (238.586 households
+# read as -6). Every connection this app opens turns it off.
+DISABLED_OPTIMIZERS = "compressed_materialization"
+
+
+def engine_settings(con) -> None:
+    """Settings every DuckDB connection of the app carries (the database instance's)."""
+    con.execute(f"SET GLOBAL disabled_optimizers = '{DISABLED_OPTIMIZERS}'")
+
+
 def default_db_path() -> Path:
     return Path(config.get("db_path"))
 
@@ -113,6 +126,7 @@ class Database(Reading):
             if other is None or "different configuration" not in str(exc):
                 raise
             self.con = other.con.cursor()
+        engine_settings(self.con)
         first = _live_database(self.path) is None
         _LIVE.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
         self.write_lock = threading.RLock()
