@@ -411,7 +411,8 @@ def page_interactions(commune: str, commune2: str, model: str, months: list[str]
             ("chọn xã khác", _widget("selectbox", "profile_commune"), commune, commune2)]),
         ("Trình chiếu", "present.py", {}, [
             ("trang chiếu kế tiếp", _param("slide"), "1", "2"),
-            ("trang chiếu bản đồ", _param("slide"), "1", "4")]),
+            ("trang chiếu bản đồ", _param("slide"), "1", "3"),
+            ("trang chiếu đánh giá", _param("slide"), "1", "6")]),
         ("Tình hình báo cáo", "reporting.py", {}, [
             ("chọn tháng trước", _widget("selectbox", "rp_month"), months[0], months[1])]),
         ("Dữ liệu", "data.py", {}, [

@@ -98,6 +98,7 @@ def defaults() -> dict[str, object]:
     last = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     y, m = divmod(int(last[:4]) * 12 + int(last[5:]) - config.get("reporting_months"), 12)
     return {"as_of": today, **OPTIONAL, "due_day": config.get("report_due_day"),
+            "overload": config.get("overload_households"),
             "period": last, "end_period": last, "start_period": f"{y:04d}-{m + 1:02d}"}
 
 

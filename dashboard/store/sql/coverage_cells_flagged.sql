@@ -1,7 +1,7 @@
 -- name: coverage_cells_flagged
 -- title: Các tổ quá tải hoặc cần kiểm tra số liệu
 -- description: The rows of coverage_cells (as_of, communes) that «Khoảng trống» can list: cells looking after more than overload households, cells whose households (alone or with the other cells of their unit) exceed their unit's, and cells with an empty figure.
--- params: as_of (date, default today); communes (list of commune codes, default NULL = all); overload (households above which a cell is overloaded)
+-- params: as_of (date, default today); communes (list of commune codes, default NULL = all); overload (households above which a cell is overloaded, default the setting overload_households)
 -- columns: cell_id, cell_name, unit_code, unit_name, unit_level, commune_code, commune_name, phase, established_on, members, households_covered, households_per_member, unit_households, unit_households_covered_raw
 -- Written as coverage_cells, then filtered. Rows with an empty unit_households or
 -- households_per_member are kept, so each column has the same type as in coverage_cells.
