@@ -444,10 +444,22 @@ def _months(db_path: Path) -> list[str]:
 def bench_pages(db_path: Path, repeat: int, only: set | None = None) -> list[dict]:
     """One row per page (first load, rerun, date change) and one per interaction (its first
     time after the date change, then warm)."""
+    os.environ["DASHBOARD_DB"] = str(db_path)
+    debug = os.environ.get("DASHBOARD_DEBUG")
+    os.environ["DASHBOARD_DEBUG"] = "1"     # a page that fails raises: never time an error page
+    try:
+        return _bench_pages(db_path, repeat, only)
+    finally:
+        if debug is None:
+            os.environ.pop("DASHBOARD_DEBUG", None)
+        else:
+            os.environ["DASHBOARD_DEBUG"] = debug
+
+
+def _bench_pages(db_path: Path, repeat: int, only: set | None) -> list[dict]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    os.environ["DASHBOARD_DB"] = str(db_path)
     app = str(ROOT / "dashboard" / "web" / "app.py")
     commune, commune2, model = _first_commune(db_path)
     rows = []
