@@ -45,11 +45,6 @@ def _status_views(path: str, version: str, scope, period: str, communes: tuple |
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _footer(path: str, version: str, scope, communes: tuple | None, _me) -> str:
-    return approvals.footer_text(ui.get_db(), list(communes) if communes else None, _me)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
 def _rates(path: str, version: str, scope, what: str, period: str, communes: tuple | None,
            _me):
     fn = {"month": rc.by_month, "commune": rc.by_commune}[what]
@@ -95,7 +90,8 @@ due = status.due_on.iloc[0]
 st.caption(f"{ui.filter_caption(f)} · Hạn báo cáo {rc.month_text(period)}: ngày "
            f"{fmt.date(due)} (ngày {config.get('report_due_day')} tháng sau"
            + (", chưa đến hạn) · " if rc.not_due(due) else ") · ")
-           + (_footer(*cache_key, picked, me) or "chưa có tháng nào được duyệt"))
+           + (discuss.approval_text(list(picked) if picked else None)
+              or "chưa có tháng nào được duyệt"))
 k = st.columns(6)
 k[0].metric("Xã phải báo cáo", fmt.number(s["communes"]))
 k[1].metric("Báo cáo đủ", fmt.number(s["complete"]), help="Đủ mọi chỉ số phải báo cáo")

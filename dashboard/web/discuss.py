@@ -42,17 +42,24 @@ def _filters_communes():
     return ui.filters().get("communes")
 
 
-def approval_caption(communes=None) -> None:
+def approval_text(communes=None) -> str:
+    """'Số liệu đã duyệt đến tháng …' for these communes (default: the filters'), '' while
+    none is approved: asked once per run, shared by sessions until the data or an approval
+    changes."""
     from dashboard.web import ui
 
     chosen = communes if communes is not None else _filters_communes()
     who = current_principal()
     db = ui.get_db()
-    text = ui.per_run(("approval", tuple(chosen) if chosen is not None else None, who),
-                      lambda: ui.derived(   # shared until the data or an approval changes
+    return ui.per_run(("approval", tuple(chosen) if chosen is not None else None, who),
+                      lambda: ui.derived(
                           "approval_footer", {"approvals": approvals.version(db),
                                               "communes": chosen, "scope": who.scope},
                           lambda: approvals.footer_text(db, chosen, who)))
+
+
+def approval_caption(communes=None) -> None:
+    text = approval_text(communes)
     if text:
         st.caption(f":material/verified: {text}")
 

@@ -3,6 +3,7 @@ example, parameter inputs, the schema browser, running a statement and showing i
 Widgets only: every rule lives in dashboard/sandbox/."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import streamlit as st
@@ -201,10 +202,10 @@ def _value_text(v) -> str:
 def current_box(limits):
     """The sandbox over the data as it is now (waits while its snapshot is being written)."""
     db = ui.get_db()
-    if sandbox.building(db, limits):
-        with st.spinner("Đang cập nhật bản sao dữ liệu để truy vấn…"):
-            return sandbox.for_database(db, limits)
-    return sandbox.for_database(db, limits)
+    waiting = (st.spinner("Đang cập nhật bản sao dữ liệu để truy vấn…")
+               if sandbox.building(db, limits) else contextlib.nullcontext())
+    with waiting:
+        return sandbox.for_database(db, limits)
 
 
 def run(box, sql_text: str, values: dict, clicked: bool) -> None:
