@@ -118,10 +118,12 @@ def test_unavailable_evaluation_slide_is_left_out(open_page, monkeypatch):
     import streamlit as st
 
     from dashboard.analysis import evaluation
+    from dashboard.web import evaluation_data
 
     def broken(*args, **kwargs):
         raise RuntimeError("no findings")
-    monkeypatch.setattr(evaluation, "key_findings", broken)
+    monkeypatch.setattr(evaluation, "key_findings", broken)        # the meeting pack's
+    monkeypatch.setattr(evaluation_data, "key_findings", broken)   # the page's (shared cache)
     st.cache_data.clear()
     try:
         at = open_page(slide="6", as_of="2025-06-30")

@@ -451,13 +451,16 @@ def phases_slide(ctx: Context, pvr: pd.DataFrame) -> Slide | None:
         footer=ctx.footer, queries=["pilot_vs_rollout"])
 
 
-def evaluation_slide(db, ctx: Context) -> Slide | None:
+def evaluation_slide(db, ctx: Context, findings=None) -> Slide | None:
     """Key findings of dashboard/evaluation.py (cohorts, coverage after N months, survival,
-    outcome effect) as bullets; None when the module or the data cannot give them."""
+    outcome effect) as bullets; None when the module or the data cannot give them.
+    findings(as_of, communes): evaluation.key_findings of these data from elsewhere (the web
+    pages' shared caches); by default computed here."""
     try:
         from dashboard.analysis import evaluation
 
-        found = evaluation.key_findings(db, ctx.as_of, ctx.communes)
+        found = (findings(ctx.as_of, ctx.communes) if findings is not None
+                 else evaluation.key_findings(db, ctx.as_of, ctx.communes))
     except Exception:
         LOG.warning("evaluation findings unavailable", exc_info=True)
         return None
@@ -577,8 +580,9 @@ def outline(db, filters: dict | None = None) -> Outline:
     return Outline(ctx, kpi, keys + ["evaluation", "models"])
 
 
-def build_slide(db, plan: Outline, key: str) -> Slide | None:
-    """One slide of the deck (a key of plan.keys), running only the queries it needs."""
+def build_slide(db, plan: Outline, key: str, findings=None) -> Slide | None:
+    """One slide of the deck (a key of plan.keys), running only the queries it needs.
+    findings: see evaluation_slide."""
     ctx, kpi = plan.ctx, plan.kpi
     params = {"as_of": ctx.as_of, "communes": ctx.communes}
     if key == "title":
@@ -597,7 +601,7 @@ def build_slide(db, plan: Outline, key: str) -> Slide | None:
     elif key == "phases":
         s = phases_slide(ctx, queries.run(db, "pilot_vs_rollout", **params))
     elif key == "evaluation":
-        s = evaluation_slide(db, ctx)
+        s = evaluation_slide(db, ctx, findings)
     elif key == "models":
         s = models_slide(ctx, queries.run(db, "models_by_field", **params))
     else:

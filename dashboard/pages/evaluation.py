@@ -1,5 +1,5 @@
-"""Thí điểm và nhân rộng (layout only; computed in dashboard.analysis.evaluation, cached by
-data version): cohorts, coverage after 6/12/24 months, ramp-up, Kaplan–Meier survival, the
+"""Thí điểm và nhân rộng (layout only; computed in dashboard.analysis.evaluation, read and
+cached by dashboard.web.evaluation_data, shared with the presentation's evaluation slide): cohorts, coverage after 6/12/24 months, ramp-up, Kaplan–Meier survival, the
 effect on an indicator with its design quality and evidence labels."""
 import streamlit as st
 
@@ -7,54 +7,12 @@ from dashboard.analysis import evaluation as ev
 from dashboard.analysis.evaluation import figures as figs
 from dashboard.contract import INDICATOR_LABELS, indicator_label
 from dashboard.i18n import fmt
+from dashboard.web import evaluation_data as ed
 from dashboard.web import ui
-
-
-def _data(as_of, communes, wave):
-    q = [ui.run_query(n, as_of=as_of, communes=list(communes) or None) for n in ev.QUERY_NAMES[:4]]
-    # months since the start computed once for the overview's tables and the ramp-up
-    return ev.EvalData(as_of, ev.assign_cohorts(q[0], wave), ev.with_months_since(q[1], as_of),
-                       q[2], q[3])
-
-
-# Cached by data version, shared by every session; each returns small results only (the
-# per-month and per-cell rows stay in the shared query cache), so a rerun copies little.
-@st.cache_data(show_spinner="Đang tính…", max_entries=32)
-def _overview(version, as_of, communes, wave):
-    """Cohorts, figures after 6/12/24 months and the charts grouped by phase."""
-    data = _data(as_of, communes, wave)
-    base = ev.overview_base(data)
-    return ev.slim(data), {**base, **ev.overview_view(data, "phase", base)}
-
-
-@st.cache_data(show_spinner="Đang tính…", max_entries=32)
-def _by_cohort(version, as_of, communes, wave):
-    """The charts' parts grouped by wave (only when that grouping is chosen)."""
-    return ev.overview_view(_data(as_of, communes, wave), "cohort")
-
-
-@st.cache_data(show_spinner="Đang ước lượng…", max_entries=64)
-def _effects(version, as_of, communes, wave, indicator, window, anticipation, scale):
-    cohorts = ev.assign_cohorts(ui.run_query("eval_commune_starts", as_of=as_of,
-                                             communes=list(communes) or None), wave)
-    panel = ev.prepare_panel(ui.run_query("eval_indicator_panel", indicator=indicator,
-                                          as_of=as_of, communes=list(communes) or None))
-    return ev.effects(ev.scaled_panel(panel, cohorts, scale), cohorts, window, anticipation)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _sentences(version, as_of, communes, wave, horizon, indicator, window, anticipation, scale):
-    data, ov = _overview(version, as_of, communes, wave)
-    result = (None if indicator is None else
-              _effects(version, as_of, communes, wave, indicator, window, anticipation, scale))
-    return ev.findings(data, None, indicator, horizon, result=result, scale=scale,
-                       overview=ov)["sentences"]
-
 
 f = ui.filters()
 params = {"as_of": f["as_of"], "communes": f["communes"]}
-db = ui.get_db()      # its path tells the scopes apart, its data version the data
-key = ((str(db.path), db.data_version()), f["as_of"], tuple(f["communes"] or ()))
+key = ed.key(f["as_of"], f["communes"])      # (scope, data version), date, communes
 st.title("Thí điểm và nhân rộng")
 ui.demo_banner()
 st.caption(ui.filter_caption(f) + " · Các xã nhân rộng có đạt được kết quả như các xã thí điểm?")
@@ -70,9 +28,11 @@ view = c3.segmented_control("Nhóm xã trong biểu đồ", ["phase", "cohort"],
                             format_func={"phase": "Thí điểm / nhân rộng",
                                          "cohort": "Từng đợt"}.get) or "phase"
 ui.keep_in_url(ev_wave="quarter", ev_horizon=12, ev_view="phase")
-data, ov = _overview(*key, wave)
+# what the cached figures depend on besides the data (ui.cached_chart adds scope and version)
+deps = {"as_of": f["as_of"], "communes": list(key[2]), "wave": wave}
+data, ov = ed.overview(*key, wave)
 if view == "cohort":
-    ov = {**ov, **_by_cohort(*key, wave)}
+    ov = {**ov, **ed.by_cohort(*key, wave)}
 if data.cohorts.empty:
     st.info(ev.TEXTS["no_communes"])
     st.stop()
@@ -84,14 +44,15 @@ st.subheader("Các nhóm xã")
 left, right = st.columns([2, 3])
 table, started = ov["table"], data.cohorts[data.cohorts["started_on"].notna()]
 with left:
-    ui.chart(figs.sizes_bar(table, colors), "ev_sizes",
-             height=120 + 34 * len(table))
+    ui.cached_chart(lambda: figs.sizes_bar(table, colors), "ev_sizes", deps,
+                    height=120 + 34 * len(table))
 with right:
     if started.empty:
         st.info("Chưa có xã nào thành lập tổ.")
     else:
-        ui.chart(figs.starts_strip(started, labels, colors), "ev_starts",
-                 "eval_commune_starts", params, height=120 + 34 * max(len(table) - 1, 1))
+        ui.cached_chart(lambda: figs.starts_strip(started, labels, colors), "ev_starts",
+                        deps, "eval_commune_starts", params,
+                        height=120 + 34 * max(len(table) - 1, 1))
 
 st.subheader("So sánh các nhóm: tại ngày đã chọn và sau 6, 12, 24 tháng")
 cols = ["cohort_label", "communes", "cells", "members", "members_per_cell", "households",
@@ -120,13 +81,13 @@ st.subheader("Độ phủ tăng nhanh đến đâu sau khi bắt đầu?")
 if ov["ramp"].empty:
     st.info("Chưa có xã nào đủ một tháng trọn vẹn kể từ khi bắt đầu.")
 else:
-    ui.chart(figs.ramp_chart(ov["ramp"], colors), "ev_ramp",
-             "eval_coverage_history", params, height=460)
+    ui.cached_chart(lambda: figs.ramp_chart(ov["ramp"], colors), "ev_ramp",
+                    {**deps, "view": view}, "eval_coverage_history", params, height=460)
 
 st.subheader("Tổ còn hoạt động sau 6, 12, 24 tháng")
 if not ov["survival"].empty:
-    ui.chart(figs.survival_chart(ov["curves"], colors),
-             "ev_survival", "eval_cell_survival", params, height=380)
+    ui.cached_chart(lambda: figs.survival_chart(ov["curves"], colors), "ev_survival",
+                    {**deps, "view": view}, "eval_cell_survival", params, height=380)
     st.caption(ev.TEXTS["survival"])
     ui.table(ov["survival"][["cohort_label", "horizon", "communes", "cells", "ended", "at_risk",
                              "share_pct", "ci_low", "ci_high"]], "ev_survival_table",
@@ -152,7 +113,9 @@ else:
                                  default=ui.url_value("ev_scale", "raw", list(ev.SCALES)),
                                  key="ev_scale") or "raw"
     ui.keep_in_url(ev_indicator=first, ev_window=12, ev_anticipation=0, ev_scale="raw")
-    result = _effects(*key, wave, indicator, window, ant, scale)
+    result = ed.effects(*key, wave, indicator, window, ant, scale)
+    effect_deps = {**deps, "indicator": indicator, "window": window, "anticipation": ant,
+                   "scale": scale}
     main = result.main()
     if main is None:
         st.warning(ev.TEXTS["no_estimate"])
@@ -167,8 +130,9 @@ else:
         left, right = st.columns(2)
         q = {"indicator": indicator, **params}
         with left:
-            ui.chart(figs.forest(result.estimates, window), "ev_forest", "eval_indicator_panel", q,
-                     height=160 + 34 * len(result.estimates))
+            ui.cached_chart(lambda: figs.forest(result.estimates, window), "ev_forest",
+                            effect_deps, "eval_indicator_panel", q,
+                            height=160 + 34 * len(result.estimates))
         with right:
             choices = [e.cohort for e in result.estimates][::-1]
             chosen = st.selectbox("Nghiên cứu sự kiện cho nhóm", choices, key="ev_event_cohort",
@@ -178,7 +142,8 @@ else:
                                                                    choices)))
             ui.keep_in_url(ev_event_cohort=choices[0])
             es = result.event[result.event["cohort"] == chosen]
-            ui.chart(figs.event_chart(es), "ev_event", height=400)
+            ui.cached_chart(lambda: figs.event_chart(es), "ev_event",
+                            {**effect_deps, "cohort": chosen}, height=400)
             st.caption(result.by_cohort()[chosen].design["text"])
         ui.downloads(es.drop(columns=["order"]).rename(columns=ev.LABELS), "eval_event_study",
                      "ev_event_dl", "Nghiên cứu sự kiện")
@@ -188,7 +153,7 @@ else:
 with st.expander("Cách tính và đọc kết quả"):
     st.markdown(ev.method_text(st.session_state.get("ev_window", 12),
                                st.session_state.get("ev_anticipation", 0), scale))
-sentences = _sentences(*key, wave, int(horizon), indicator, window, ant, scale)
+sentences = ed.findings(*key, wave, int(horizon), indicator, window, ant, scale)["sentences"]
 with summary_box:
     st.markdown("**Tóm tắt để trình bày**")
     for sentence in sentences:

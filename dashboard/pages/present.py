@@ -10,7 +10,7 @@ from dashboard.access import audit
 from dashboard.i18n import fmt
 from dashboard.output import pack, slides
 from dashboard.reporting import approvals, comments
-from dashboard.web import discuss, slideshow, ui, urlstate
+from dashboard.web import discuss, evaluation_data, slideshow, ui, urlstate
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
@@ -33,7 +33,8 @@ def _outline(path: str, version: str, as_of: str, communes: tuple | None, phases
 def _slide(path: str, version: str, as_of: str, communes: tuple | None, phases: tuple,
            chosen: tuple, key: str) -> slides.Slide | None:
     plan = _outline(path, version, as_of, communes, phases, chosen)
-    return slides.build_slide(ui.get_db(), plan, key)
+    # the evaluation slide reads the findings the Thí điểm page caches (and leaves them for it)
+    return slides.build_slide(ui.get_db(), plan, key, findings=evaluation_data.key_findings)
 
 
 f = ui.filters()

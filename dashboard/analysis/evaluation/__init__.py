@@ -7,7 +7,8 @@ Holm, joint lead test), labels (design quality, evidence of an effect), effects 
 one indicator), findings (loading, findings and sentences), colors, report (the `evaluate`
 command's rows). No Streamlit, no SQL text: the figures come from the named queries
 eval_commune_starts, eval_coverage_history, eval_cell_survival, eval_indicators and
-eval_indicator_panel.
+eval_indicator_panel (the page reads eval_cells and eval_indicator_series, their rows for
+every date, once per data version, and takes a date's rows with cells_at and panel_at).
 """
 from .cohorts import (
                       ALL_STARTED,
@@ -28,6 +29,7 @@ from .colors import BADGE_COLORS, EVIDENCE_COLORS, cohort_colors
 from .coverage import (
                       HORIZONS,
                       cell_survival,
+                      cells_at,
                       figures_at_horizons,
                       kaplan_meier,
                       ramp_up,
@@ -37,7 +39,7 @@ from .coverage import (
 )
 from .dates import add_months, month_index, month_indices, month_label, months_since, to_date
 from .effects import Effects, Estimate, effects
-from .estimation import build_panel, per_households, prepare_panel
+from .estimation import build_panel, panel_at, per_households, prepare_panel
 from .findings import (
                       LABELS,
                       QUERY_NAMES,
@@ -68,7 +70,7 @@ __all__ = [
     "ALL_STARTED", "ALL_STARTED_LABEL", "NONE", "NONE_LABEL", "PHASE_LABELS", "PILOT",
     "PILOT_LABEL", "ROMAN", "assign_cohorts", "cohort_labels", "cohort_table",
     "phase_cohorts", "wave_of", "BADGE_COLORS", "EVIDENCE_COLORS", "cohort_colors",
-    "HORIZONS", "cell_survival", "figures_at_horizons", "kaplan_meier", "ramp_up",
+    "HORIZONS", "cell_survival", "cells_at", "panel_at", "figures_at_horizons", "kaplan_meier", "ramp_up",
     "ratio_interval", "survival_curves", "with_months_since", "add_months", "month_index",
     "month_indices", "month_label", "months_since", "to_date", "Effects", "Estimate",
     "effects", "build_panel", "per_households", "prepare_panel", "LABELS", "QUERY_NAMES", "TEXTS",

@@ -108,6 +108,16 @@ def _durations(cells: pd.DataFrame, as_of) -> tuple[np.ndarray, np.ndarray]:
             end.notna().to_numpy(int))
 
 
+def cells_at(cells: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The rows of eval_cell_survival at as_of from eval_cells (every cell, whatever the
+    date): the cells founded by as_of, in the same order, with ended_on only when the end
+    was on or before as_of (a later end is not yet known at as_of)."""
+    day = pd.Timestamp(to_date(as_of))
+    kept = cells[(cells["established_on"] <= day).to_numpy(bool)]
+    ended = kept["ended_on"]
+    return kept.assign(ended_on=ended.where(ended <= day)).reset_index(drop=True)
+
+
 def cell_durations(cells: pd.DataFrame, as_of) -> pd.DataFrame:
     """eval_cell_survival rows + months (time from founding to end, or to as_of when still
     active: censored) and ended (1 = the end was observed)."""

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .cohorts import ALL_STARTED, ALL_STARTED_LABEL, NONE
-from .dates import month_indices
+from .dates import month_index, month_indices, to_date
 
 LO_BIN, HI_BIN = "lo", "hi"
 
@@ -71,6 +71,13 @@ def prepare_panel(panel: pd.DataFrame) -> pd.DataFrame:
     p["month"] = month_indices(p["period"]).astype(int) if len(p) else pd.Series(dtype=int)
     p["value"] = p["value"].astype(float)
     return p[["commune_code", "month", "value"]]
+
+
+def panel_at(panel: pd.DataFrame, as_of) -> pd.DataFrame:
+    """prepare_panel() of eval_indicator_panel at as_of from prepare_panel() of
+    eval_indicator_series (every month): the months up to the month of as_of, same order."""
+    kept = panel[(panel["month"] <= month_index(to_date(as_of))).to_numpy(bool)]
+    return kept.reset_index(drop=True)
 
 
 def per_households(panel: pd.DataFrame, cohorts: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,128 @@
+"""The evaluation's date-free reads (eval_cells, eval_indicator_series) sliced to a date give
+the rows of the dated named queries (eval_cell_survival, eval_indicator_panel) on any date —
+a founding day, an end day, the day before, month ends and starts — and with a commune filter;
+the web pages' cached findings (dashboard/web/evaluation_data.py, shared by the Thí điểm page
+and the evaluation slide) are evaluation.key_findings'."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from dashboard import store
+from dashboard.analysis import evaluation as ev
+from dashboard.store import queries
+
+
+@pytest.fixture(scope="module")
+def db(demo_db):
+    d = store.Database(demo_db, read_only=True)
+    yield d
+    d.close()
+
+
+def _dates(db) -> list[dt.date]:
+    """Boundary days of the cells (each side of a founding and of an end) and random days."""
+    cells = queries.run(db, "eval_cells")
+    days = set()
+    for col in ("established_on", "ended_on"):
+        for v in cells[col].dropna().sample(8, random_state=3):
+            day = pd.Timestamp(v).date()
+            days |= {day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)}
+    rng = random.Random(7)
+    first = pd.Timestamp(cells["established_on"].min()).date()
+    for _ in range(8):
+        days.add(first + dt.timedelta(days=rng.randrange(-40, 1400)))
+    days |= {dt.date(2024, 1, 1), dt.date(2024, 1, 31), dt.date(2025, 12, 31),
+             first - dt.timedelta(days=1), first}
+    return sorted(days)
+
+
+def test_cells_at_equals_eval_cell_survival(db):
+    every = queries.run(db, "eval_cells")
+    some = sorted(every["commune_code"].unique())[:5]
+    part = queries.run(db, "eval_cells", communes=some)
+    for day in _dates(db):
+        for rows, communes in ((every, None), (part, some)):
+            want = queries.run(db, "eval_cell_survival", as_of=day, communes=communes)
+            got = ev.cells_at(rows, day)
+            if want.empty:          # DuckDB types an empty text column as object
+                assert got.empty and list(got.columns) == list(want.columns)
+                continue
+            assert_frame_equal(got, want, obj=f"{day} {communes}")
+
+
+def test_cells_at_boundaries():
+    """Founded on as_of: counted; ended on as_of: ended; ended the day after: still active."""
+    day = pd.Timestamp("2025-03-10")
+    cells = pd.DataFrame({
+        "cell_id": ["a", "b", "c", "d"], "commune_code": ["1", "1", "2", "2"],
+        "phase": ["pilot"] * 4,
+        "established_on": pd.to_datetime(["2025-03-10", "2025-03-11", "2024-01-01",
+                                          "2024-01-01"]),
+        "ended_on": pd.to_datetime([None, None, "2025-03-10", "2025-03-11"])})
+    got = ev.cells_at(cells, day.date())
+    assert list(got["cell_id"]) == ["a", "c", "d"]
+    assert list(got["ended_on"].isna()) == [True, False, True]
+
+
+def test_panel_at_equals_prepared_eval_indicator_panel(db):
+    indicators = queries.run(db, "eval_indicators", as_of=dt.date(2030, 1, 1))
+    some = sorted(queries.run(db, "eval_cells")["commune_code"].unique())[:4]
+    for indicator in indicators["indicator"]:
+        for communes in (None, some):
+            series = ev.prepare_panel(queries.run(db, "eval_indicator_series",
+                                                  indicator=indicator, communes=communes))
+            for day in _dates(db)[::3]:
+                want = ev.prepare_panel(queries.run(db, "eval_indicator_panel", as_of=day,
+                                                    indicator=indicator, communes=communes))
+                got = ev.panel_at(series, day)
+                if want.empty:
+                    assert got.empty
+                    continue
+                assert_frame_equal(got, want, obj=f"{indicator} {day} {communes}")
+
+
+def test_panel_at_month_boundary():
+    panel = pd.DataFrame({"commune_code": ["1"] * 3, "month": [24288, 24289, 24290],
+                          "value": [1.0, 2.0, 3.0]})       # 2024-01 … 2024-03
+    assert list(ev.panel_at(panel, dt.date(2024, 2, 1))["month"]) == [24288, 24289]
+    assert list(ev.panel_at(panel, dt.date(2024, 1, 31))["month"]) == [24288]
+    assert ev.panel_at(panel, dt.date(2023, 12, 31)).empty
+
+
+def test_page_findings_are_key_findings(demo_copy, monkeypatch):
+    """The findings the Thí điểm page and the evaluation slide share (one cache) are those of
+    evaluation.key_findings on the same data, for the whole province and for two communes."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    db = store.open_db(demo_copy)      # the process's connection, which the app shares
+    codes = sorted(queries.run(db, "eval_cells")["commune_code"].unique())[:2]
+    wants = {(day, c): ev.key_findings(db, dt.date.fromisoformat(day),
+                                       c.split(",") if c else None)
+             for day in ("2025-06-30", "2025-12-31") for c in ("", ",".join(codes))}
+    for (day, communes), want in wants.items():
+        at = AppTest.from_string(_SCRIPT.format(day=day, communes=communes),
+                                 default_timeout=180)
+        at.run()
+        assert not at.exception, at.exception
+        got = at.session_state["found"]
+        assert got["sentences"] == want["sentences"]
+        assert got["indicator"] == want["indicator"]
+        for part in ("cohorts", "did", "event_study"):        # NaN equals NaN here
+            assert_frame_equal(pd.DataFrame(got[part]), pd.DataFrame(want[part]), obj=part)
+        assert str(got["coverage_at_horizon"]) == str(want["coverage_at_horizon"])
+        assert str(got["survival_at_horizon"]) == str(want["survival_at_horizon"])
+
+
+_SCRIPT = """
+import datetime as dt
+import streamlit as st
+from dashboard.web import evaluation_data as ed
+st.session_state["found"] = ed.key_findings(dt.date.fromisoformat("{day}"),
+                                            "{communes}".split(",") if "{communes}" else None)
+"""
