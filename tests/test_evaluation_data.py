@@ -94,6 +94,61 @@ def test_panel_at_month_boundary():
     assert ev.panel_at(panel, dt.date(2023, 12, 31)).empty
 
 
+def test_history_at_equals_eval_coverage_history(db):
+    """The complete months at as_of, from the history read at a later month end (the page
+    reads it at the end of today's month), equal the history read at as_of."""
+    some = sorted(queries.run(db, "eval_cells")["commune_code"].unique())[:5]
+    for until in (dt.date(2026, 12, 31), dt.date(2099, 1, 31)):
+        for communes in (None, some):
+            full = ev.with_months_since(queries.run(db, "eval_coverage_history", as_of=until,
+                                                    communes=communes))
+            for day in _dates(db) + [until]:
+                want = ev.with_months_since(queries.run(db, "eval_coverage_history",
+                                                        as_of=day, communes=communes))
+                got = ev.history_at(full, day)
+                if want.empty:
+                    assert got.empty
+                    continue
+                assert_frame_equal(got, want, obj=f"{day} {until} {communes}")
+
+
+def test_history_at_boundaries():
+    """A month end equal to as_of is kept, the next is not; a commune started after as_of is
+    left out, one started on as_of kept."""
+    h = pd.DataFrame({"month_end": pd.to_datetime(["2025-01-31", "2025-02-28", "2025-02-28"]),
+                      "commune_code": ["1", "1", "2"],
+                      "started_on": pd.to_datetime(["2025-01-05", "2025-01-05", "2025-02-28"]),
+                      "months_since": [0, 1, 0]})
+    assert list(ev.history_at(h, dt.date(2025, 2, 27))["month_end"].dt.day) == [31]
+    got = ev.history_at(h, dt.date(2025, 2, 28))
+    assert list(got["commune_code"]) == ["1", "1", "2"]
+
+
+def test_indicators_at_equals_eval_indicators(db):
+    some = sorted(queries.run(db, "eval_cells")["commune_code"].unique())[:4]
+    for communes in (None, some):
+        periods = queries.run(db, "eval_indicator_periods", communes=communes)
+        for day in _dates(db) + [dt.date(2099, 1, 1)]:
+            want = queries.run(db, "eval_indicators", as_of=day, communes=communes)
+            got = ev.indicators_at(periods, day)
+            if want.empty:
+                assert got.empty and list(got.columns) == list(want.columns)
+                continue
+            assert_frame_equal(got, want, obj=f"{day} {communes}")
+
+
+def test_indicators_at_counts_each_commune_once():
+    """A commune reporting in two periods counts once; a period after as_of's month is left
+    out, the period of as_of's month kept."""
+    periods = pd.DataFrame({"indicator": ["a", "a", "a"],
+                            "period": ["2025-01", "2025-02", "2025-03"],
+                            "rows": [3, 4, 5], "new_communes": [2, 1, 1]})
+    got = ev.indicators_at(periods, dt.date(2025, 2, 1)).iloc[0]
+    assert (got["communes"], got["periods"], got["rows"]) == (3, 2, 7)
+    assert (got["first_period"], got["last_period"]) == ("2025-01", "2025-02")
+    assert ev.indicators_at(periods, dt.date(2024, 12, 31)).empty
+
+
 def test_page_findings_are_key_findings(demo_copy, monkeypatch):
     """The findings the Thí điểm page and the evaluation slide share (one cache) are those of
     evaluation.key_findings on the same data, for the whole province and for two communes."""

@@ -86,11 +86,18 @@ def test_page_shows_status_approves_and_comments(env):
     at = run_page("../pages/reporting.py", rp_month="2026-09", rp_tab="Theo xã")
     captions = " ".join(c.value for c in at.caption)
     assert "Số liệu đã duyệt đến tháng 10/2026" in captions
-    # a comment under the status table, with markdown characters kept as text
+    # a comment under the status table, with markdown characters kept as text; the box's
+    # form is built once it is opened
+    assert "cm_text_rp_status" not in [t.key for t in at.text_area]
+    at.session_state["cm_open_rp_status"] = True
+    at.run()
     at.text_area(key="cm_text_rp_status").set_value("Nhắc **4 xã** <i>chưa gửi</i>")
     at.checkbox(key="cm_pack_rp_status").check()
     at.button(key="FormSubmitter:cm_new_rp_status-Gửi bình luận").click().run()
     assert not at.exception
+    assert "Bình luận (1, 1 chưa xử lý)" in [e.label for e in at.expander]
+    at.session_state["cm_open_rp_status"] = True        # the box with its new count, opened
+    at.run()
     assert "Nhắc **4 xã** <i>chưa gửi</i>" in [t.value for t in at.text]
     db = store.Database(env, read_only=True)
     try:

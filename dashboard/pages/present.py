@@ -39,7 +39,7 @@ def _slide(path: str, version: str, as_of: str, communes: tuple | None, phases: 
 
 f = ui.filters()
 db = ui.get_db()
-args = (str(db.path), f"{db.data_version()}/{approvals.version(db)}", f["as_of"].isoformat(),
+args = (str(db.path), f"{ui.data_version(db)}/{approvals.version(db)}", f["as_of"].isoformat(),
         tuple(f["communes"]) if f["communes"] else None, tuple(f.get("phases") or ()),
         tuple(f.get("chosen") or ()))
 # a slide found unavailable (the evaluation summary when it cannot be computed) is left out

@@ -72,7 +72,7 @@ f = ui.filters()
 db = ui.get_db()
 me = discuss.current_principal()
 today = dt.date.today()
-version = f"{db.data_version()}/{rc.version(db)}"
+version = f"{ui.data_version(db)}/{rc.version(db)}"
 picked = tuple(f["communes"]) if f["communes"] else None
 cache_key = (str(db.path), version, me.scope)
 st.title("Tình hình báo cáo")

@@ -53,6 +53,15 @@ SYSTEM_DDL = [
 BEFORE_COMMIT: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
 
 
+_WRITES = [0]      # write transactions this process has ended (committed or rolled back)
+
+
+def writes() -> int:
+    """How many write transactions this process has ended: an answer remembered for a while
+    (the data version of a script run) is asked again once this moves."""
+    return _WRITES[0]
+
+
 def before_commit(fn: Callable[[duckdb.DuckDBPyConnection], None]):
     """Decorator: run `fn(cur)` inside every write transaction before it commits."""
     if fn not in BEFORE_COMMIT:
@@ -185,6 +194,7 @@ class Database(Reading):
                     pass
                 raise
             finally:
+                _WRITES[0] += 1
                 cur.close()
 
     # -- metadata --------------------------------------------------------------------------

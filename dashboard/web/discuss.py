@@ -125,7 +125,13 @@ def comment_box(key: str, title: str | None = None) -> None:
     open_n = int(tops.resolved_at.isna().sum()) if len(tops) else 0
     label = "Bình luận" + (f" ({fmt.number(len(tops))}, {fmt.number(open_n)} chưa xử lý)"
                            if len(tops) else "")
-    with st.expander(label, icon=":material/chat:", expanded=False):
+    # the threads and the form are built only while the box is open (a page has a box under
+    # every figure; opening one reruns the page)
+    box = st.expander(label, icon=":material/chat:", expanded=False, key=f"cm_open_{key}",
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         for row in tops.itertuples(index=False):
             replies = mine[mine.parent_id == row.comment_id]
             _thread(db, p, row, replies, key, page)

@@ -3,15 +3,18 @@ presentation's evaluation slide — cached by (scope, data version, parameters) 
 every session, so the slide reuses what the page computed and the reverse. The figures come
 from dashboard.analysis.evaluation; this module only reads and caches.
 
-Changing the date reads no table for the cells or the indicator: eval_cells and
-eval_indicator_series (their rows for every date) are read once per data version, and a
-date's rows are taken from them (evaluation.cells_at, evaluation.panel_at: the rows of
-eval_cell_survival and of eval_indicator_panel at that date, as tests/test_evaluation_data.py
-checks on random dates)."""
+Changing the date reads one table only (eval_commune_starts, one row per commune): the
+coverage history, the cells and the indicators are read once per data version without the
+date (eval_coverage_history at the month end of today, eval_cells, eval_indicator_periods,
+eval_indicator_series) and a date's rows taken from them (evaluation.history_at, cells_at,
+indicators_at, panel_at: the rows of eval_coverage_history, eval_cell_survival,
+eval_indicators and eval_indicator_panel at that date, as tests/test_evaluation_data.py checks
+on boundary and random dates)."""
 from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import config
@@ -22,7 +25,7 @@ from dashboard.web import ui
 def key(as_of: dt.date, communes) -> tuple:
     """The cache key of a view of the data: (scope path, data version), date, communes."""
     db = ui.get_db()      # its path tells the scopes apart, its data version the data
-    return (str(db.path), db.data_version()), as_of, tuple(communes or ())
+    return (str(db.path), ui.data_version(db)), as_of, tuple(communes or ())
 
 
 def _codes(communes: tuple) -> list | None:
@@ -47,15 +50,36 @@ def panel(as_of: dt.date, indicator: str, communes: tuple):
     return ev.panel_at(series(indicator, communes), as_of)
 
 
+def _until(as_of: dt.date) -> dt.date:
+    """The month end the date-free coverage history is read at: that of today's month (or of
+    a later as_of), so one read serves every date a user picks."""
+    day = max(dt.date.today(), as_of)
+    return (pd.Timestamp(day) + pd.offsets.MonthEnd(0)).date()
+
+
+def history(as_of: dt.date, communes: tuple):
+    """with_months_since() of eval_coverage_history at as_of, from the same query at the month
+    end of today (read once per data version and day)."""
+    until = _until(as_of)
+    full = ui.derived("eval_history", {"until": until, "communes": list(communes)},
+                      lambda: ev.with_months_since(ui.run_query(
+                          "eval_coverage_history", as_of=until, communes=_codes(communes)),
+                          until))
+    return ev.history_at(full, as_of)
+
+
+def indicators(as_of: dt.date, communes: tuple):
+    """eval_indicators' rows at as_of, from eval_indicator_periods (once per data version)."""
+    return ev.indicators_at(ui.run_query("eval_indicator_periods", communes=_codes(communes)),
+                            as_of)
+
+
 def data(as_of: dt.date, communes: tuple, wave: str) -> ev.EvalData:
-    """What evaluation.load() returns, from the shared query results (months since the start
-    computed once for the overview's tables and the ramp-up)."""
-    params = {"as_of": as_of, "communes": _codes(communes)}
-    starts = ui.run_query("eval_commune_starts", **params)
-    return ev.EvalData(as_of, ev.assign_cohorts(starts, wave),
-                       ev.with_months_since(ui.run_query("eval_coverage_history", **params),
-                                            as_of),
-                       cells(as_of, communes), ui.run_query("eval_indicators", **params))
+    """What evaluation.load() returns (months since the start computed), from the shared
+    query results: only eval_commune_starts is read for the date itself."""
+    starts = ui.run_query("eval_commune_starts", as_of=as_of, communes=_codes(communes))
+    return ev.EvalData(as_of, ev.assign_cohorts(starts, wave), history(as_of, communes),
+                       cells(as_of, communes), indicators(as_of, communes))
 
 
 # Each returns small results only (the per-month and per-cell rows stay in the shared query

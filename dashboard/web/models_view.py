@@ -49,7 +49,7 @@ def registry_view(f: dict) -> mr.RegistryView:
     communes, shared by every session): view.df equals prepare(models_list(…))."""
     db = ui.get_db()
     communes = f["communes"]
-    return _view(str(db.path), db.data_version(), f["as_of"].isoformat(),
+    return _view(str(db.path), ui.data_version(db), f["as_of"].isoformat(),
                  json.dumps(None if communes is None else list(communes)), _db=db)
 
 
@@ -57,7 +57,7 @@ def _token(view: mr.RegistryView) -> str:
     """What a result computed from view.df depends on: scope, data version, communes (the
     duplicate and spread groups do not depend on the date)."""
     db = ui.get_db()
-    return f"{db.path}|{db.data_version()}|{json.dumps(view.communes)}"
+    return f"{db.path}|{ui.data_version(db)}|{json.dumps(view.communes)}"
 
 
 @st.cache_data(show_spinner="Đang tìm các mô hình trùng tên…", max_entries=16)

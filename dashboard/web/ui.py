@@ -139,6 +139,13 @@ def _run_shared(path: str, version: int, name: str, params_json: str, _db=None) 
     return queries.run(_db if _db is not None else _database(path), name, params)
 
 
+def data_version(db=None) -> int:
+    """db.data_version() (default: the session's data), asked once per script run and again
+    after any write of this process (a page that imports and then draws sees the new data)."""
+    db = db if db is not None else get_db()
+    return per_run(("data_version", str(db.path), store.database.writes()), db.data_version)
+
+
 def run_query(name: str, **params) -> pd.DataFrame:
     """Run a named query with the given parameters; cached until the data changes.
     One result per (scope, data version, query, parameters) is held for every session (no
@@ -146,7 +153,7 @@ def run_query(name: str, **params) -> pd.DataFrame:
     copy, which pandas' copy-on-write keeps from ever changing the shared frame."""
     db = get_db()
     bound = queries.rendered_params(name, params)
-    return _run_shared(str(db.path), db.data_version(), name,
+    return _run_shared(str(db.path), data_version(db), name,
                        json.dumps(bound, default=str, sort_keys=True), _db=db).copy(deep=False)
 
 
@@ -160,7 +167,7 @@ def derived(name: str, deps: dict, compute):
     a shaped frame. deps must name everything the result depends on besides the data; the
     result is shared, so callers never change it."""
     db = get_db()
-    return _derived_shared(str(db.path), db.data_version(), name,
+    return _derived_shared(str(db.path), data_version(db), name,
                            json.dumps(deps, default=str, sort_keys=True), _compute=compute)
 
 

@@ -7,8 +7,10 @@ Holm, joint lead test), labels (design quality, evidence of an effect), effects 
 one indicator), findings (loading, findings and sentences), colors, report (the `evaluate`
 command's rows). No Streamlit, no SQL text: the figures come from the named queries
 eval_commune_starts, eval_coverage_history, eval_cell_survival, eval_indicators and
-eval_indicator_panel (the page reads eval_cells and eval_indicator_series, their rows for
-every date, once per data version, and takes a date's rows with cells_at and panel_at).
+eval_indicator_panel. The web pages read date-free rows once per data version
+(eval_coverage_history at the month end of today, eval_cells, eval_indicator_periods,
+eval_indicator_series) and take a date's rows with history_at, cells_at, indicators_at and
+panel_at.
 """
 from .cohorts import (
                       ALL_STARTED,
@@ -31,6 +33,7 @@ from .coverage import (
                       cell_survival,
                       cells_at,
                       figures_at_horizons,
+                      history_at,
                       kaplan_meier,
                       ramp_up,
                       ratio_interval,
@@ -53,6 +56,7 @@ from .findings import (
                       estimate_sentence,
                       estimates_table,
                       findings,
+                      indicators_at,
                       key_findings,
                       load,
                       load_panel,
@@ -70,7 +74,7 @@ __all__ = [
     "ALL_STARTED", "ALL_STARTED_LABEL", "NONE", "NONE_LABEL", "PHASE_LABELS", "PILOT",
     "PILOT_LABEL", "ROMAN", "assign_cohorts", "cohort_labels", "cohort_table",
     "phase_cohorts", "wave_of", "BADGE_COLORS", "EVIDENCE_COLORS", "cohort_colors",
-    "HORIZONS", "cell_survival", "cells_at", "panel_at", "figures_at_horizons", "kaplan_meier", "ramp_up",
+    "HORIZONS", "cell_survival", "cells_at", "history_at", "indicators_at", "panel_at", "figures_at_horizons", "kaplan_meier", "ramp_up",
     "ratio_interval", "survival_curves", "with_months_since", "add_months", "month_index",
     "month_indices", "month_label", "months_since", "to_date", "Effects", "Estimate",
     "effects", "build_panel", "per_households", "prepare_panel", "LABELS", "QUERY_NAMES", "TEXTS",

@@ -29,6 +29,16 @@ def with_months_since(history: pd.DataFrame, as_of=None) -> pd.DataFrame:
     return h[complete.to_numpy(bool)].reset_index(drop=True)
 
 
+def history_at(history: pd.DataFrame, as_of) -> pd.DataFrame:
+    """with_months_since() of eval_coverage_history at as_of from with_months_since() of
+    eval_coverage_history at a later month end: the month ends on or before as_of of the
+    communes started by as_of (a commune's start and its figures at a past month end do not
+    depend on the later date), in the same order."""
+    day = pd.Timestamp(to_date(as_of))
+    keep = (history["month_end"] <= day) & (history["started_on"] <= day)
+    return history[keep.to_numpy(bool)].reset_index(drop=True)
+
+
 def ratio_interval(covered, households, level: float = 0.95) -> tuple[float, float]:
     """100·Σcovered/Σhouseholds with a linearised (Taylor) interval from Student's t with
     n−1 degrees of freedom; none below eval_min_communes_inference communes."""

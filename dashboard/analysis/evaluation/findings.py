@@ -73,6 +73,22 @@ def load(db, as_of, communes=None, wave: str = "quarter") -> EvalData:
     )
 
 
+def indicators_at(periods: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The rows of eval_indicators at as_of from eval_indicator_periods (every period): per
+    indicator, the periods up to the month of as_of added up (communes: those whose first
+    period is among them)."""
+    cols = ["indicator", "communes", "periods", "first_period", "last_period", "rows"]
+    kept = periods[(periods["period"] <= f"{to_date(as_of):%Y-%m}").to_numpy(bool)]
+    if kept.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("communes", "periods", "rows")
+                                          else object) for c in cols})
+    g = kept.groupby("indicator", sort=True)
+    out = pd.DataFrame({"communes": g["new_communes"].sum(), "periods": g.size(),
+                        "first_period": g["period"].min(), "last_period": g["period"].max(),
+                        "rows": g["rows"].sum()}).reset_index()
+    return out[cols].astype({"communes": "int64", "periods": "int64", "rows": "int64"})
+
+
 def load_panel(db, as_of, indicator: str, communes=None) -> pd.DataFrame:
     from dashboard.store import queries
 
