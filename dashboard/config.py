@@ -208,6 +208,10 @@ SETTINGS: tuple[Setting, ...] = (
             "wild cluster bootstrap draws (Webb weights)", group="evaluation"),
     Setting("eval_survival_bootstrap_draws", 299, "draws",
             "commune bootstrap draws of the cell survival interval", group="evaluation"),
+    Setting("eval_prepare_after_write", True, "on/off",
+            "after every write, read the evaluation's date-free rows for the whole data in a "
+            "background thread, so the first visit of Thí điểm or of its slide does not wait "
+            "for them", "DASHBOARD_EVAL_PREPARE", group="evaluation"),
     Setting("eval_seed", 20250701, "seed", "random seed of every draw (results reproducible)",
             group="evaluation"),
     Setting("eval_alpha", 0.05, "probability",

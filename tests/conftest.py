@@ -22,6 +22,9 @@ SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 # Page errors raise in tests (AppTest sees them as exceptions, the browser as stException)
 # instead of becoming the short message users get.
 os.environ["DASHBOARD_DEBUG"] = "1"
+# No background preparation of the evaluation after writes (tests/test_evaluation_data.py
+# turns it on where it is tested): no thread reads a test's database behind its back.
+os.environ.setdefault("DASHBOARD_EVAL_PREPARE", "0")
 
 
 @pytest.fixture(scope="session")

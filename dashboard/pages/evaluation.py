@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.analysis import evaluation as ev
 from dashboard.analysis.evaluation import figures as figs
-from dashboard.contract import INDICATOR_LABELS, indicator_label
+from dashboard.contract import indicator_label
 from dashboard.i18n import fmt
 from dashboard.web import evaluation_data as ed
 from dashboard.web import ui
@@ -99,7 +99,7 @@ if data.indicators.empty:
     st.info(ev.TEXTS["no_indicators"])
 else:
     codes = list(data.indicators["indicator"])
-    first = next((c for c in INDICATOR_LABELS if c in codes), codes[0])
+    first = ed.page_indicator(codes)
     c1, c2, c3, c4 = st.columns([3, 1, 1, 2])
     indicator = c1.selectbox("Chỉ số", codes, key="ev_indicator", index=codes.index(
         ui.url_value("ev_indicator", first, codes)), format_func=lambda c: c if

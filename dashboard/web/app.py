@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.web import auth, navigation, ui, vi_chrome
+from dashboard.web import auth, evaluation_data, navigation, ui, vi_chrome
 
 ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")   # local: works offline
 
@@ -53,7 +53,10 @@ def main() -> None:
             st.caption("Ban Dân vận · " + ui.esc(ui.province_name() or "chưa có dữ liệu"))
         auth.sidebar(principal)
         ui.sidebar_filters()
-        page.run()
+        try:
+            page.run()
+        finally:        # after a write: the evaluation's date-free rows, read in the background
+            evaluation_data.prepare_in_background(ui.get_db())
     except Exception as exc:  # users never see a traceback
         if os.environ.get("DASHBOARD_DEBUG") == "1":   # tests and development: fail loudly
             raise

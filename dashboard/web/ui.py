@@ -152,8 +152,14 @@ def run_query(name: str, **params) -> pd.DataFrame:
     copy per session or per rerun; db.path differs per scope); each caller gets a shallow
     copy, which pandas' copy-on-write keeps from ever changing the shared frame."""
     db = get_db()
+    return run_query_on(db, data_version(db), name, **params)
+
+
+def run_query_on(db, version: int, name: str, **params) -> pd.DataFrame:
+    """run_query on a given database and data version (a background thread, which has no
+    session, fills the same shared cache as the pages read)."""
     bound = queries.rendered_params(name, params)
-    return _run_shared(str(db.path), data_version(db), name,
+    return _run_shared(str(db.path), version, name,
                        json.dumps(bound, default=str, sort_keys=True), _db=db).copy(deep=False)
 
 
@@ -167,7 +173,12 @@ def derived(name: str, deps: dict, compute):
     a shaped frame. deps must name everything the result depends on besides the data; the
     result is shared, so callers never change it."""
     db = get_db()
-    return _derived_shared(str(db.path), data_version(db), name,
+    return derived_on(db, data_version(db), name, deps, compute)
+
+
+def derived_on(db, version: int, name: str, deps: dict, compute):
+    """derived on a given database and data version (see run_query_on)."""
+    return _derived_shared(str(db.path), version, name,
                            json.dumps(deps, default=str, sort_keys=True), _compute=compute)
 
 

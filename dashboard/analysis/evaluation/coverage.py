@@ -119,9 +119,9 @@ def _durations(cells: pd.DataFrame, as_of) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cells_at(cells: pd.DataFrame, as_of) -> pd.DataFrame:
-    """The rows of eval_cell_survival at as_of from eval_cells (every cell, whatever the
-    date): the cells founded by as_of, in the same order, with ended_on only when the end
-    was on or before as_of (a later end is not yet known at as_of)."""
+    """The rows of eval_cell_survival at as_of (its columns in eval_cells) from eval_cells
+    (every cell, whatever the date): the cells founded by as_of, in the same order, with
+    ended_on only when the end was on or before as_of (a later end is not yet known)."""
     day = pd.Timestamp(to_date(as_of))
     kept = cells[(cells["established_on"] <= day).to_numpy(bool)]
     ended = kept["ended_on"]
