@@ -158,8 +158,7 @@ def _anticipation(anticipation) -> int:
 
 @st.cache_data(show_spinner="Đang ước lượng…", max_entries=64)
 def _effects(version, as_of, communes, wave, indicator, window, anticipation, scale):
-    cohorts = ev.assign_cohorts(ui.run_query("eval_commune_starts", as_of=as_of,
-                                             communes=_codes(communes)), wave)
+    cohorts = base(version, as_of, communes, wave)[0].cohorts      # the overview's cohorts
     return ev.effects(ev.scaled_panel(panel(as_of, indicator, communes), cohorts, scale),
                       cohorts, window, anticipation)
 
