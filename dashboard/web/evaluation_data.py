@@ -208,7 +208,11 @@ def prepare_in_background(db) -> threading.Thread | None:
     """Start the preparation of db's current data version unless it was started already."""
     if not config.get("eval_prepare_after_write"):
         return None
-    version = ui.data_version(db)
+    try:
+        version = ui.data_version(db)
+    except Exception:         # never in the way of the page that just ran
+        LOG.warning("evaluation preparation not started", exc_info=True)
+        return None
     done, k = _prepared(), (str(db.path), version)
     with _PREPARE_LOCK:
         if k in done:
