@@ -154,3 +154,12 @@ def test_number_texts_equal_babel():
     assert fmt.numbers(pd.Series([1.5, None, 2.0]), 1, exact=True) == ["1,5", fmt.MISSING,
                                                                         "2,0"]
     assert fmt.numbers([], 1) == []
+    # a column of whole numbers only (its own faster path), with and without gaps
+    whole = [0, -1, 7, 999, 1000, -1000, 10**18, -10**18, np.int64(-12345), np.int32(7)] + [
+        rng.randint(-10**12, 10**12) for _ in range(300)]
+    for digits in range(4):
+        for exact in (False, True):
+            want = [babel(v, digits, exact) for v in whole]
+            assert fmt.numbers(pd.Series(whole, dtype=object), digits, exact) == want
+            assert fmt.numbers(whole + [None], digits, exact) == want + [fmt.MISSING]
+    assert fmt.numbers(pd.Series([3, 1234567], dtype="int64"), 0) == ["3", "1.234.567"]

@@ -26,6 +26,16 @@ DEFAULT_TARGET_PCT = config.get("target_coverage_pct")
 DEFAULT_OVERLOAD = config.get("overload_households")
 
 
+def largest_first(df: pd.DataFrame, col: str, tiebreak: str = "unit_code") -> pd.DataFrame:
+    """df sorted by `col` descending, then `tiebreak` ascending. The named queries return
+    their rows in code order already: then a stable sort on `col` alone gives the same rows
+    in the same order, without comparing text (a two-key sort of 100,000 villages compares
+    their codes as text and costs ~20 times more)."""
+    if df[tiebreak].is_monotonic_increasing:
+        return df.sort_values(col, ascending=False, kind="stable")
+    return df.sort_values([col, tiebreak], ascending=[False, True])
+
+
 def _int(x) -> int:
     return 0 if x is None or (isinstance(x, float) and math.isnan(x)) else int(x)
 
@@ -73,8 +83,7 @@ def _needs(units: pd.DataFrame, target_pct: float, households_per_cell: float
 def villages_without_cells(villages: pd.DataFrame) -> pd.DataFrame:
     """Villages with households and no active cell, most households first."""
     v = villages[(villages["cells"] == 0) & (villages["households"] > 0)]
-    return v.sort_values(["households", "unit_code"], ascending=[False, True]).reset_index(
-        drop=True)
+    return largest_first(v, "households").reset_index(drop=True)
 
 
 def below_target(units: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT) -> pd.DataFrame:
@@ -88,8 +97,7 @@ def below_target(units: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT) ->
     out = units[keep].copy()
     out["target_households"] = need[keep].astype(int)
     out["shortfall_households"] = short[keep].astype(int)
-    return out.sort_values(["shortfall_households", "unit_code"],
-                           ascending=[False, True]).reset_index(drop=True)
+    return largest_first(out, "shortfall_households").reset_index(drop=True)
 
 
 def gap_cells(flagged: pd.DataFrame, every) -> pd.DataFrame:
@@ -102,8 +110,7 @@ def gap_cells(flagged: pd.DataFrame, every) -> pd.DataFrame:
 def overloaded_cells(cells: pd.DataFrame, max_households: float = DEFAULT_OVERLOAD) -> pd.DataFrame:
     """Active cells looking after more than max_households households, heaviest first."""
     c = cells[cells["households_covered"] > max_households]
-    return c.sort_values(["households_covered", "cell_id"], ascending=[False, True]).reset_index(
-        drop=True)
+    return largest_first(c, "households_covered", "cell_id").reset_index(drop=True)
 
 
 def cells_to_check(cells: pd.DataFrame) -> pd.DataFrame:
@@ -165,7 +172,7 @@ def plan_villages(villages: pd.DataFrame, target_pct: float = DEFAULT_TARGET_PCT
     out["target_households"] = need
     out["shortfall_households"] = short
     out["new_cells"] = new
-    out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
+    out = largest_first(out, "uncovered_households")
     out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
     out.insert(0, "priority", range(1, len(out) + 1))
     return out.reset_index(drop=True)
@@ -200,7 +207,7 @@ def plan_communes(communes: pd.DataFrame, village_plan: pd.DataFrame,
     out["new_cells"] = [max(0, int(n) - c) if hv else o[1] for n, c, hv, o in
                         zip(out["village_new_cells"].fillna(0), credit, has_villages, own)]
     out = out.drop(columns=["village_shortfall", "village_new_cells"])
-    out = out.sort_values(["uncovered_households", "unit_code"], ascending=[False, True])
+    out = largest_first(out, "uncovered_households")
     out = pd.concat([out[out["new_cells"] > 0], out[out["new_cells"] == 0]])
     out.insert(0, "priority", range(1, len(out) + 1))
     return out.reset_index(drop=True)

@@ -176,7 +176,12 @@ def numbers(values, digits: int = 0, exact: bool = False) -> list[str]:
         one = fixed if exact else number
         out[present] = [one(v, digits) for v in vals]
         return out.tolist()
-    texts = np.array([_text(u, digits, exact) for u in uniques], dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "integer":     # _whole in one pass
+        tail = "," + "0" * digits if exact and digits else ""
+        texts = np.array([format(u, ",").replace(",", ".") + tail for u in uniques.tolist()],
+                         dtype=object)
+    else:
+        texts = np.array([_text(u, digits, exact) for u in uniques], dtype=object)
     shown = texts[codes]
     # 0, 0.0 and -0.0 are one key but print differently: each zero on its own
     zero = np.flatnonzero(vals == 0)
