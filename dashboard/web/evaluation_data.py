@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 import pandas as pd
 import streamlit as st
@@ -220,15 +221,29 @@ def prepare_in_background(db) -> threading.Thread | None:
         done.add(k)
     thread = threading.Thread(target=_prepare, args=(db, version), daemon=True,
                               name="evaluation-prepare")
+    with _PREPARE_LOCK:
+        _RUNNING[:] = [t for t in _RUNNING if t.is_alive()] + [thread]
     thread.start()
     return thread
 
 
 _PREPARE_LOCK = threading.Lock()
+_RUNNING: list[threading.Thread] = []
+LAST = {"seconds": None}       # how long the last preparation took (the benchmark reports it)
+
+
+def wait_prepared(timeout: float | None = None) -> None:
+    """Wait for the preparations under way (before closing the database, and in the
+    benchmark, which times pages once the data's preparation is done)."""
+    with _PREPARE_LOCK:
+        running = list(_RUNNING)
+    for t in running:
+        t.join(timeout)
 
 
 def _prepare(db, version: int) -> None:
     src = _Source(db, version)
+    start = time.perf_counter()
     try:
         today = dt.date.today()
         cells(today, (), src)
@@ -238,3 +253,4 @@ def _prepare(db, version: int) -> None:
             series(code, (), src)
     except Exception:       # the page reads the same rows itself when they are missing
         LOG.warning("evaluation preparation failed", exc_info=True)
+    LAST["seconds"] = time.perf_counter() - start
