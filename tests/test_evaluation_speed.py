@@ -126,6 +126,7 @@ def _px_sizes_bar(table, colors):
     fig = px.bar(counts, x="communes", y="label", orientation="h", text="communes",
                  color="label", color_discrete_map=colors,
                  labels={"communes": "Số xã", "label": ""})
+    fig.update_traces(texttemplate="%{x:,d}")
     fig.update_layout(showlegend=False, title="Số xã trong mỗi nhóm",
                       yaxis=dict(categoryorder="array",
                                  categoryarray=list(table["cohort_label"])[::-1]))

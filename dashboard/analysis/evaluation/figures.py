@@ -61,6 +61,7 @@ def sizes_bar(table: pd.DataFrame, colors: dict):
             orientation="h", showlegend=True, text=counts[rows].astype(float),
             textposition="auto", x=counts[rows], xaxis="x", y=labels[rows], yaxis="y"))
     _px_layout(fig, "Số xã", "", barmode="relative")
+    fig.update_traces(texttemplate="%{x:,d}")      # whole communes: 62, never 62.0
     fig.update_layout(showlegend=False, title="Số xã trong mỗi nhóm",
                       yaxis=dict(categoryorder="array",
                                  categoryarray=list(table["cohort_label"])[::-1]))
