@@ -163,7 +163,7 @@ def test_analyst_queries_the_whole_data_but_not_accounts(access_db, monkeypatch)
 def test_editor_sees_upload_and_only_batches_in_scope(access_db, monkeypatch):
     path, _ = access_db
     at = login(path, monkeypatch, "soan")
-    visit(at, "data.py")
+    visit(at, "data.py", muc="Lịch sử nhập")
     assert at.selectbox(key="data_dataset")
     assert any("Chưa có lần nhập nào" in i.value for i in at.info)    # demo batches: province
 

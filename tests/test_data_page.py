@@ -28,9 +28,19 @@ def test_page_structure_apptest(demo_copy, monkeypatch):
         "Đơn vị — Đơn vị hành chính và thôn/tổ dân phố",
         "Tổ dân vận — Tổ dân vận cộng đồng / tổ tự quản",
         'Mô hình — Mô hình "Dân vận khéo"', "Chỉ số — Chỉ số kết quả"]
+    # the history and templates tabs are built only when open (?muc=…); the upload tab always
+    assert "hist_batch" not in [s.key for s in at.selectbox]
+    assert not any(e.label.startswith("Đơn vị — ") for e in at.expander)
+    at.query_params["muc"] = "Lịch sử nhập"
+    at.run()
     # the demo's batches: units, cells, models, boundaries and 58 indicator report batches
     # (the older months in one, then one per day on which communes' reports arrived)
     assert len(at.selectbox(key="hist_batch").options) == 62
+    assert at.selectbox(key="data_dataset")               # the upload tab is still drawn
+    at.query_params["muc"] = "Mẫu tệp"
+    at.run()
+    assert "hist_batch" not in [s.key for s in at.selectbox]
+    assert any(e.label.startswith("Đơn vị — ") for e in at.expander)
 
 
 def test_undo_with_dependants_asks_for_cascade_apptest(demo_copy, monkeypatch):
@@ -42,6 +52,7 @@ def test_undo_with_dependants_asks_for_cascade_apptest(demo_copy, monkeypatch):
     at = AppTest.from_file("../dashboard/web/app.py", default_timeout=120)
     at.run()
     at.switch_page("../pages/data.py")
+    at.query_params["muc"] = "Lịch sử nhập"
     at.run()
     at.selectbox(key="hist_batch").set_value(1).run()
     warning = " ".join(w.value for w in at.warning)

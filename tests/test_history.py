@@ -90,6 +90,12 @@ def test_archived_file_and_list(db):
     r = ingest.import_bytes(db, "cells", data, "tổ xã A.csv")
     name, got = history.archived_file(db, r.batch_id)
     assert got == data and name == "tổ xã A.csv"
+    # the page lists the archive copy by its path; the bytes are read only on download
+    name, path = history.archived_path(db, r.batch_id)
+    assert name == "tổ xã A.csv" and path.read_bytes() == data
+    path.unlink()                                   # a copy removed by hand: no download
+    assert history.archived_path(db, r.batch_id) is None
+    assert history.archived_file(db, r.batch_id) is None
     lst = history.list_batches(db)
     row = lst[lst.batch_id == r.batch_id].iloc[0]
     assert row.sha256 == pipeline.hashlib.sha256(data).hexdigest()

@@ -15,11 +15,15 @@ if "data_flash" in state:
 # -- province: leave the demo, start with one's own province (dashboard/web/setup_section.py)
 setup_section.render(ui.get_db(), state)
 
+# bound to the URL (?muc=…). The upload tab is always drawn (a file being checked stays while
+# the user looks at the history); the history and the templates only when open
 tab_upload, tab_history, tab_templates = st.tabs(["Tải lên", "Lịch sử nhập", "Mẫu tệp"],
                                                  key="muc", bind="query-params")
 with tab_upload:
     data_upload.render()
 with tab_history:
-    data_history.render_history()
+    if tab_history.open is not False:
+        data_history.render_history()
 with tab_templates:
-    data_history.render_templates()
+    if tab_templates.open is not False:
+        data_history.render_templates()

@@ -184,8 +184,9 @@ def _archive_abs(db: Database, rel: str) -> Path:
     return (db.path.parent / rel).resolve()
 
 
-def archived_file(db: Database, batch_id: int) -> tuple[str, bytes] | None:
-    """(original file name, bytes) of the file a batch imported, or None when not archived."""
+def archived_path(db: Database, batch_id: int) -> tuple[str, Path] | None:
+    """(original file name, path of its archive copy) of the file a batch imported, or None
+    when not archived: the bytes are read only when someone downloads them."""
     b = get_batch(db, batch_id)
     if not b or not isinstance(b.get("archive_path"), str) or not b["archive_path"]:
         return None
@@ -194,7 +195,13 @@ def archived_file(db: Database, batch_id: int) -> tuple[str, bytes] | None:
     if base not in path.parents or not path.is_file():
         return None
     name = b.get("file_name")
-    return (name if isinstance(name, str) and name else path.name), path.read_bytes()
+    return (name if isinstance(name, str) and name else path.name), path
+
+
+def archived_file(db: Database, batch_id: int) -> tuple[str, bytes] | None:
+    """(original file name, bytes) of the file a batch imported, or None when not archived."""
+    found = archived_path(db, batch_id)
+    return None if found is None else (found[0], found[1].read_bytes())
 
 
 # --- rollback -------------------------------------------------------------------------------

@@ -18,11 +18,12 @@ def _dependents(path: str, batch_id: int, version: int) -> history.Dependents:
     return history.dependents(ui.get_db(), batch_id)
 
 
-def _logged_original(who, batch_id, original) -> bytes:
+def _logged_original(who, batch_id, name: str, path) -> bytes:
+    """The archived file's bytes, read (and the download logged) only when it is downloaded."""
     from dashboard.access import audit
 
-    audit.record(ui.base_db(), who, "archive_download", f"lô {batch_id}: {original[0]}")
-    return original[1]
+    audit.record(ui.base_db(), who, "archive_download", f"lô {batch_id}: {name}")
+    return path.read_bytes()
 
 
 def render_history() -> None:
@@ -45,12 +46,12 @@ def render_history() -> None:
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Tệp gốc**")
-            original = history.archived_file(db, chosen) if ui.can("export") else None
+            original = history.archived_path(db, chosen) if ui.can("export") else None
             if original:
-                who = ui.principal()
+                who, (name, path) = ui.principal(), original
                 st.download_button("Tải lại tệp gốc",
-                                   lambda o=original, c=chosen: _logged_original(who, c, o),
-                                   original[0], on_click="ignore",
+                                   lambda c=chosen: _logged_original(who, c, name, path),
+                                   name, on_click="ignore",
                                    key=f"hist_file_{chosen}", icon=":material/download:")
                 st.caption(f"SHA-256: `{b['sha256']}`")
             else:
