@@ -16,6 +16,7 @@ def test_benchmark_at_tiny_scale(tmp_path, browser):
 
     out = tmp_path / "RESULTS.md"
     res = bench_national.main(["--scale", "0.001", "--repeat", "1", "--sessions", "2",
+                               "--big-file", "--big-mb", "0.2",
                                "--out", str(out), "--workdir", str(tmp_path)],
                                browser=browser)
     assert [name for name, _ in res["imports"]][:4] == ["units", "cells", "models",
@@ -33,5 +34,13 @@ def test_benchmark_at_tiny_scale(tmp_path, browser):
     assert all(r["actions"] for r in res["pages"] if r["page"] != "Hướng dẫn")
     assert all(a["miss"] > 0 and a["warm"] > 0 for r in res["pages"] for a in r["actions"])
     assert res["sessions"]["all_mb"] > 0
+    # the big file went into a copy: the national data set's pages are timed without it
+    national_rows = res["imports"][3][1]["rows"]
+    big = res["imports"][5][1]
+    assert res["imports"][5][0] == "indicators, 0.2 MB file (into a copy)"
+    assert res["long_indicator_rows"] == national_rows + big["new"] > national_rows
+    assert [r["page"] for r in res["long_pages"]] == [
+        "Thí điểm và nhân rộng", "Trình chiếu", "Dữ liệu"]
     text = out.read_text(encoding="utf-8")
     assert "## Imports" in text and "## Pages" in text and "## Concurrent sessions" in text
+    assert "## Pages on a long history" in text and "--big-mb 0.2" in text
