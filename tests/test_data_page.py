@@ -2,6 +2,7 @@
 template → fill → upload → check → commit → Overview → broken file → annotated file back →
 rollback, with the table compared before and after."""
 import re
+from pathlib import Path
 
 import pandas as pd
 from conftest import page_errors, start_app, wait_for_app
@@ -159,6 +160,11 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
         # roll the first batch back
         page.get_by_role("tab", name="Lịch sử nhập").click()
         wait_for_app(page)
+        # the original file comes back byte for byte (read from the archive only now)
+        with page.expect_download() as dl:
+            page.get_by_role("button", name="Tải lại tệp gốc").click()
+        assert dl.value.suggested_filename == "to_moi.xlsx"
+        assert Path(dl.value.path()).read_bytes() == good.read_bytes()
         page.get_by_text(f"Tôi xác nhận đưa dữ liệu về trạng thái trước lô {batch}").click()
         wait_for_app(page)
         page.screenshot(path="/tmp/data_page_history.png", full_page=True)
@@ -177,4 +183,6 @@ def test_browser_flow(demo_copy, browser_page, tmp_path):
     db = store.Database(demo_copy)
     pd.testing.assert_frame_equal(history.table_snapshot(db, "cells"), cells_before)
     assert db.scalar("SELECT status FROM batches WHERE batch_id = ?", [batch]) == "rolled_back"
+    assert db.scalar("SELECT detail FROM audit_log WHERE action = 'archive_download'") == \
+        f"lô {batch}: to_moi.xlsx"
     db.close()

@@ -224,6 +224,33 @@ def test_per_thousand_households_scale():
     assert "trên 1.000 hộ" in ev.estimand(12, "per_1000")
 
 
+def test_positions_equal_get_indexer():
+    """The panel's commune lookup (each distinct code once) = pandas' get_indexer, absent and
+    missing codes included, on string and object columns, and on empty input."""
+    rng = np.random.default_rng(4)
+    keys = pd.Series([f"{i:05d}" for i in range(50)], dtype="str")
+    pool = np.array(list(keys) + ["99999", "00000x", ""], dtype=object)
+    values = pd.Series(rng.choice(pool, 5000), dtype=object)
+    values[rng.choice(5000, 40, replace=False)] = None
+    want = pd.Index(keys).get_indexer(values)
+    for v in (values, values.astype("str"), list(values)):
+        got = est.positions(keys, v)
+        assert got.dtype.kind == "i" and (got == want).all()
+    assert (est.positions(keys, values) == -1).sum() == (want == -1).sum() > 40
+    assert len(est.positions(keys, pd.Series([], dtype="str"))) == 0
+    assert (est.positions(pd.Series([], dtype="str"), values) == -1).all()
+    with pytest.raises(pd.errors.InvalidIndexError):   # duplicated keys: no position
+        est.positions(pd.concat([keys, keys.head(1)]), values)
+
+
+def test_per_thousand_households_keeps_only_known_communes():
+    """A panel row of a commune missing from the cohorts is dropped, as with map()."""
+    panel, cohorts, _ = simulate(n_communes=20, waves=(6,), months=24, seed=1)
+    extra = panel.head(3).assign(commune_code="khac")
+    scaled = ev.per_households(pd.concat([panel, extra], ignore_index=True), cohorts)
+    pd.testing.assert_frame_equal(scaled, ev.per_households(panel, cohorts))
+
+
 def test_no_controls_gives_no_estimate():
     panel, cohorts, _ = simulate(n_communes=20, waves=(6,), months=24, wave_gap=1, seed=2)
     only = cohorts[cohorts["phase"] != "none"]          # all started in the same month

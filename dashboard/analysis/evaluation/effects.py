@@ -239,7 +239,7 @@ def _before_after(out: list[Estimate], panel: pd.DataFrame, cohorts: pd.DataFram
         value = m["value"].reset_index(drop=True)
     else:
         cats = pd.Categorical(c["commune_code"])
-        row = pd.Index(c["commune_code"]).get_indexer(panel["commune_code"])
+        row = est.positions(c["commune_code"], panel["commune_code"])
         keep = np.flatnonzero(row >= 0)
         row = row[keep]
         c_code = cats.codes

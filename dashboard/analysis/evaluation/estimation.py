@@ -65,6 +65,18 @@ class Panel:
         return (months[None, :] >= self.start[:, None]).astype(float)
 
 
+def positions(keys, values) -> np.ndarray:
+    """pd.Index(keys).get_indexer(values): the position of each value among the (unique)
+    keys, −1 where it is absent or missing. Each distinct value is looked up once: a panel's
+    600,000 commune codes cost a lookup of its 3,321 communes."""
+    codes, uniques = pd.factorize(values if isinstance(values, pd.Series) else pd.Series(values))
+    where = pd.Index(keys).get_indexer(uniques)
+    out = np.full(len(codes), -1, dtype=np.intp)
+    ok = codes >= 0
+    out[ok] = where[codes[ok]]
+    return out
+
+
 def prepare_panel(panel: pd.DataFrame) -> pd.DataFrame:
     """eval_indicator_panel rows -> commune_code, month (index), value."""
     p = panel[["commune_code", "period", "value"]].copy()
@@ -84,7 +96,9 @@ def per_households(panel: pd.DataFrame, cohorts: pd.DataFrame) -> pd.DataFrame:
     """Values per 1.000 households of the commune (communes with 0 households dropped)."""
     hh = cohorts.set_index("commune_code")["households"].astype(float)
     p = panel.copy()
-    h = p["commune_code"].map(hh)
+    # p["commune_code"].map(hh): position −1 (no such commune) reads the NaN appended
+    h = pd.Series(np.append(hh.to_numpy(float), np.nan)[positions(hh.index, p["commune_code"])],
+                  index=p.index)
     p["value"] = 1000.0 * p["value"] / h.where(h > 0)
     return p[p["value"].notna()].reset_index(drop=True)
 
@@ -99,10 +113,9 @@ def build_panel(panel: pd.DataFrame, cohorts: pd.DataFrame, anticipation: int = 
         first, T = int(panel["month"].min()), int(panel["month"].max() - panel["month"].min() + 1)
     Y = np.full((len(codes), T), np.nan)
     if T:
-        pos = pd.Series(np.arange(len(codes)), index=codes)
-        row = pos.reindex(panel["commune_code"].astype(str)).to_numpy()
-        ok = ~np.isnan(row)
-        Y[row[ok].astype(int), (panel["month"].to_numpy()[ok] - first).astype(int)] = \
+        row = positions(codes, panel["commune_code"].astype(str))
+        ok = row >= 0
+        Y[row[ok], (panel["month"].to_numpy()[ok] - first).astype(int)] = \
             panel["value"].to_numpy(float)[ok]
     start = c["start_month"].astype("Float64").fillna(np.inf).to_numpy(float)
     started = np.isfinite(start) & (c["cohort"] != NONE).to_numpy()
